@@ -1,0 +1,1 @@
+"""BIDS naming, discovery of inputs, phenotype tables and derivative metadata."""

@@ -1,0 +1,60 @@
+"""Writing images and tables the way BIDS tools expect (deterministic gzip, ``n/a`` for missing)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pandas as pd
+
+
+def save_nifti(path, data: np.ndarray, affine: np.ndarray, dtype=np.float32, tr_s: float | None = None,
+               description: str = "") -> Path:
+    """Write ``data`` as NIfTI-1 (mm, s units); int dtypes are rounded and clipped to range."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        data = np.clip(np.rint(data), info.min, info.max)
+    img = nib.Nifti1Image(np.asarray(data).astype(dtype), affine)
+    img.header.set_xyzt_units("mm", "sec")
+    img.header.set_sform(affine, code=1)
+    img.header.set_qform(affine, code=1)
+    if tr_s is not None and data.ndim == 4:
+        img.header.set_zooms((*img.header.get_zooms()[:3], float(tr_s)))
+    if description:
+        img.header["descrip"] = description[:79].encode()
+    nib.save(img, path)  # nibabel's gzip writer sets mtime 0: same bytes for same data
+    return path
+
+
+def write_json(path, obj) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
+    return path
+
+
+def _json_default(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"not JSON serializable: {type(obj)}")
+
+
+def write_tsv(path, table: pd.DataFrame) -> Path:
+    """Tab-separated, ``n/a`` for missing values, no index (the BIDS tabular format)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(path, sep="\t", index=False, na_rep="n/a", lineterminator="\n")
+    return path
+
+
+def read_tsv(path) -> pd.DataFrame:
+    """A BIDS TSV with ``n/a`` read as missing; identifiers stay strings."""
+    return pd.read_csv(path, sep="\t", na_values=["n/a"], keep_default_na=False,
+                       dtype={"participant_id": str, "session_id": str})
