@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+BIDS_VERSION = "1.10.0"  # version of the specification our files follow
+
 # Entity order of the BIDS specification (appendix "Entity table"), plus derivative entities.
 ENTITY_ORDER = ("sub", "ses", "task", "acq", "ce", "rec", "dir", "run", "mod", "echo", "space",
                 "res", "den", "label", "seg", "roi", "hemi", "model", "param", "stat", "desc")

@@ -24,14 +24,13 @@ import pandas as pd
 
 from trialmri import __version__, transforms
 from trialmri.atlas import roi_mask
-from trialmri.bids.naming import bids_path
+from trialmri.bids.naming import BIDS_VERSION, bids_path
 from trialmri.grids import Grid
 from trialmri.io import save_nifti, write_json, write_tsv
 from trialmri.synth import bold, design, dwi
 from trialmri.synth.presets import Distortions, Preset, get_preset
 from trialmri.templates import TEMPLATE_NAME, brain_box_mm, mni_1mm, mni_on_grid
 
-BIDS_VERSION = "1.10.0"
 FMRIPREP_SPACE = "MNI152NLin2009cAsym"
 DWI_TE_S, DWI_TR_S = 0.088, 2.443
 BRAIN_CENTRE_MNI = (0.0, -18.0, 12.0)
@@ -267,7 +266,7 @@ def _write_rs_arm(out: Path, preset: Preset, seed: int, truth: dict, progress: b
             conf = deriv / bids_path("timeseries", ".tsv", datatype="func", sub=sub, ses=ses,
                                      task="rest", desc="confounds")
             write_tsv(conf, confounds)
-            write_json(conf.with_suffix(".json"), {c: {"Description": "synthetic"} for c in confounds})
+            write_json(conf.with_suffix(".json"), {})  # fMRIPrep keeps CompCor metadata here
             info["bold"][ses] = {"file": str(Path(f"{stem}.nii.gz").relative_to(out)),
                                  "mean_fd_mm": float(np.nanmean(confounds["framewise_displacement"]))}
     return truth

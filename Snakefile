@@ -1,0 +1,19 @@
+# trialmri: drug-trial MRI from BIDS to statistics. See README.md.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/inputs.smk"
+
+
+rule all:
+    input:
+        rules.write_dataset_description.output.description,
+        rules.collect_input_qc.output.qc,
+        rules.collect_input_qc.output.exclusions,
+        rules.collect_input_qc.output.inventory,

@@ -1,0 +1,71 @@
+# Inputs: per-subject checks of every file, the exclusions table and the dataset description.
+
+
+rule check_subject_inputs:
+    input:
+        unpack(subject_inputs),
+    output:
+        qc=subject_file("qc", ".tsv", desc="inputs"),
+    log:
+        logs("check_subject_inputs", "sub-{subject}"),
+    group:
+        "subject"
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "../scripts/check_subject_inputs.py"
+
+
+rule collect_input_qc:
+    input:
+        qc=expand(rules.check_subject_inputs.output.qc, subject=SUBJECTS),
+        participants=participants_table(),
+    output:
+        qc=report(
+            deriv("input_qc.tsv"),
+            caption="../report/input_qc.rst",
+            category="Inputs",
+        ),
+        exclusions=report(
+            deriv("exclusions.tsv"),
+            caption="../report/exclusions.rst",
+            category="Inputs",
+        ),
+        inventory=report(
+            deriv("figures/inputs_inventory.png"),
+            caption="../report/inventory.rst",
+            category="Inputs",
+        ),
+    log:
+        logs("collect_input_qc", "group"),
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        discovery_exclusions=INVENTORY.exclusions_table().to_dict("records"),
+        status=inventory_status(INVENTORY, DTI, RS),
+    script:
+        "../scripts/collect_input_qc.py"
+
+
+rule write_dataset_description:
+    output:
+        description=deriv("dataset_description.json"),
+    log:
+        logs("write_dataset_description", "group"),
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=200,
+        runtime=2,
+    params:
+        source=str(BIDS),
+        engines={"dti": DTI["engines"], "rsfmri": RS["engines"]},
+        containers=config["containers"],
+    script:
+        "../scripts/write_dataset_description.py"

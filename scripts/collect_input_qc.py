@@ -1,0 +1,19 @@
+"""Snakemake glue: all subjects' checks -> input_qc.tsv, exclusions.tsv, inventory figure."""
+
+import pandas as pd
+
+from trialmri.inventory import plot_inventory
+from trialmri.io import read_tsv, write_tsv
+from trialmri.qc.inputs import COLUMNS, failures_as_exclusions
+from trialmri.runlog import log_to
+
+with log_to(snakemake.log[0]):
+    frames = [read_tsv(path) for path in snakemake.input.qc]
+    qc = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    write_tsv(snakemake.output.qc, qc)
+    found = pd.DataFrame(snakemake.params.discovery_exclusions, columns=["subject", "session", "step", "reason"])
+    exclusions = pd.concat([found, failures_as_exclusions(qc)], ignore_index=True)
+    exclusions = exclusions.sort_values(["subject", "session", "step"], kind="stable")
+    write_tsv(snakemake.output.exclusions, exclusions)
+    plot_inventory(snakemake.params.status, snakemake.output.inventory)
+    print(f"{len(qc)} checks over {qc['subject'].nunique()} subjects; {len(exclusions)} exclusion rows")

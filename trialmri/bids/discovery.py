@@ -1,0 +1,193 @@
+"""Find what a BIDS dataset holds for each arm, and what each subject lacks (pybids).
+
+:func:`discover` indexes the raw dataset and the fMRIPrep derivatives once and returns an
+:class:`Inventory`: per subject and session the DWI series per phase-encoding direction (image,
+bval, bvec, JSON), the baseline T1w, the preprocessed BOLD with its confounds and mask, the
+participants table, and a list of :class:`Exclusion` rows for whatever a step needs and is missing.
+Nothing missing is an error: it is an exclusion with a reason, and the rest goes on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from trialmri.bids.phenotype import load_participants
+
+IGNORED = re.compile(r"/(truth|derivatives|code|sourcedata)(/|$)")
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A subject (or one session of it) that a step cannot use, and why."""
+
+    subject: str
+    session: str
+    step: str
+    reason: str
+
+
+@dataclass
+class Inventory:
+    """What :func:`discover` found. Paths are strings; sessions are labels without ``ses-``."""
+
+    bids_dir: str
+    fmriprep_dir: str
+    dwi: dict[str, dict[str, dict[str, dict[str, str]]]] = field(default_factory=dict)
+    t1w: dict[str, str] = field(default_factory=dict)
+    bold: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    participants: pd.DataFrame | None = None
+    exclusions: list[Exclusion] = field(default_factory=list)
+    dti_subjects: list[str] = field(default_factory=list)
+    rsfmri_subjects: list[str] = field(default_factory=list)
+
+    @property
+    def subjects(self) -> list[str]:
+        """Every subject analysed in at least one arm."""
+        return sorted(set(self.dti_subjects) | set(self.rsfmri_subjects))
+
+    def subject_files(self, subject: str) -> dict[str, str]:
+        """Every input file of ``subject``, keyed by a role name (for a rule's ``input:``)."""
+        files = {}
+        for ses, series in self.dwi.get(subject, {}).items():
+            for direction, parts in series.items():
+                for part, path in parts.items():
+                    files[f"dwi_{ses}_{direction}_{part}"] = path
+        if subject in self.t1w:
+            files["t1w"] = self.t1w[subject]
+        for ses, parts in self.bold.get(subject, {}).items():
+            for part, path in parts.items():
+                files[f"bold_{ses}_{part}"] = path
+        return files
+
+    def exclusions_table(self) -> pd.DataFrame:
+        rows = [asdict(e) for e in self.exclusions]
+        return pd.DataFrame(rows, columns=["subject", "session", "step", "reason"])
+
+
+def _layout(root: Path, derivative: bool):
+    from bids import BIDSLayout, BIDSLayoutIndexer
+
+    if derivative:
+        return BIDSLayout(root, validate=False, config=["bids", "derivatives"])
+    return BIDSLayout(root, validate=False, indexer=BIDSLayoutIndexer(validate=False, ignore=[IGNORED]))
+
+
+def discover(bids_dir, fmriprep_dir=None, *, dti_sessions=("pre", "post"), pe_dirs=("AP", "PA"),
+             dti_groups=("ketamine", "vehicle"), rs_sessions=("ketamine", "placebo"),
+             rs_groups=("TRD", "HV"), task="rest", space="MNI152NLin2009cAsym",
+             group_column="group", participant_label=(), exclude_participant_label=()) -> Inventory:
+    """Index ``bids_dir`` (and ``fmriprep_dir``, default ``<bids_dir>/derivatives/fmriprep``).
+
+    A subject is in the DTI arm if it has any DWI in ``dti_sessions``, in the rsfMRI arm if it has
+    any preprocessed BOLD in ``rs_sessions``. Each is kept only if its group (``group_column`` of
+    participants.tsv) is one of the arm's groups.
+    """
+    bids_dir = Path(bids_dir)
+    if not (bids_dir / "dataset_description.json").exists():
+        raise FileNotFoundError(f"{bids_dir} is not a BIDS dataset (no dataset_description.json); "
+                                f"set bids_dir in your config to the dataset's root folder")
+    fmriprep_dir = Path(fmriprep_dir) if fmriprep_dir else bids_dir / "derivatives" / "fmriprep"
+    inv = Inventory(str(bids_dir), str(fmriprep_dir))
+    raw = _layout(bids_dir, derivative=False)
+    subjects = sorted(raw.get_subjects())
+    excl = inv.exclusions
+
+    # DWI: both phase-encoding series with their bval, bvec and JSON, per session.
+    for sub in subjects:
+        for ses in dti_sessions:
+            found = {}
+            for direction in pe_dirs:
+                images = raw.get(subject=sub, session=ses, suffix="dwi", direction=direction,
+                                 extension=[".nii.gz", ".nii"], return_type="filename")
+                if not images:
+                    continue
+                image = images[0]
+                stem = re.sub(r"\.nii(\.gz)?$", "", image)
+                parts = {"nii": image, "bval": stem + ".bval", "bvec": stem + ".bvec", "json": stem + ".json"}
+                lacking = [k for k, p in parts.items() if not Path(p).exists()]
+                if lacking:
+                    excl.append(Exclusion(sub, ses, "dwi", f"{Path(image).name} has no "
+                                          f"{', '.join('.' + k for k in lacking)} beside it"))
+                    continue
+                found[direction] = parts
+            if found and len(found) < len(pe_dirs):
+                lacking = [d for d in pe_dirs if d not in found]
+                excl.append(Exclusion(sub, ses, "dwi", f"no dir-{'/'.join(lacking)} DWI series: the "
+                                      f"distortion correction needs both {' and '.join(pe_dirs)}"))
+            elif found:
+                inv.dwi.setdefault(sub, {})[ses] = found
+        if sub in inv.dwi or any(raw.get(subject=sub, suffix="dwi")):
+            t1 = raw.get(subject=sub, suffix="T1w", extension=[".nii.gz", ".nii"], return_type="filename")
+            baseline = [f for f in t1 if f"ses-{dti_sessions[0]}" in Path(f).name] or t1
+            if baseline:
+                inv.t1w[sub] = baseline[0]
+
+    # rsfMRI: preprocessed BOLD + confounds (+ brain mask if present) per session.
+    if fmriprep_dir.exists():
+        deriv = _layout(fmriprep_dir, derivative=True)
+        for sub in sorted(deriv.get_subjects()):
+            for ses in rs_sessions:
+                bold = deriv.get(subject=sub, session=ses, task=task, space=space, desc="preproc",
+                                 suffix="bold", extension=[".nii.gz", ".nii"], return_type="filename")
+                if not bold:
+                    continue
+                conf = deriv.get(subject=sub, session=ses, task=task, desc="confounds",
+                                 suffix="timeseries", extension=".tsv", return_type="filename")
+                if not conf:
+                    excl.append(Exclusion(sub, ses, "rsfmri", f"{Path(bold[0]).name} has no "
+                                          "desc-confounds_timeseries.tsv beside it"))
+                    continue
+                parts = {"bold": bold[0], "confounds": conf[0]}
+                mask = deriv.get(subject=sub, session=ses, task=task, space=space, desc="brain",
+                                 suffix="mask", extension=[".nii.gz", ".nii"], return_type="filename")
+                if mask:
+                    parts["mask"] = mask[0]
+                inv.bold.setdefault(sub, {})[ses] = parts
+        subjects = sorted(set(subjects) | set(deriv.get_subjects()))
+
+    # Arms, sessions, participants table and config filters.
+    participants = load_participants(bids_dir)
+    inv.participants = participants
+    listed = set(participants["participant_id"].str.removeprefix("sub-")) if participants is not None else set()
+    groups = dict(zip(participants["participant_id"].str.removeprefix("sub-"), participants[group_column])) \
+        if participants is not None and group_column in participants else {}
+    if participants is not None and group_column not in participants:
+        excl.append(Exclusion("n/a", "n/a", "phenotype", f"participants.tsv has no column "
+                              f"{group_column!r} (config phenotype.participants.group)"))
+    for sub in sorted(listed - set(subjects)):
+        excl.append(Exclusion(sub, "n/a", "inputs", "listed in participants.tsv but no images found"))
+    for sub in subjects:
+        if participant_label and sub not in participant_label:
+            continue
+        if sub in exclude_participant_label:
+            excl.append(Exclusion(sub, "n/a", "config", "listed in exclude_participant_label"))
+            continue
+        if sub not in listed:
+            excl.append(Exclusion(sub, "n/a", "phenotype", "not in participants.tsv: add a row for "
+                                  f"sub-{sub} with its group"))
+            continue
+        for arm, has_data, arm_groups, members in (
+                ("dti", sub in inv.dwi, dti_groups, inv.dti_subjects),
+                ("rsfmri", sub in inv.bold, rs_groups, inv.rsfmri_subjects)):
+            if not has_data:
+                continue
+            group = groups.get(sub)
+            if group not in arm_groups:
+                excl.append(Exclusion(sub, "n/a", arm, f"group {group!r} in participants.tsv is not "
+                                      f"one of {', '.join(arm_groups)} (config {arm}.groups)"))
+                continue
+            sessions = inv.dwi[sub] if arm == "dti" else inv.bold[sub]
+            wanted = dti_sessions if arm == "dti" else rs_sessions
+            for ses in wanted:
+                if ses not in sessions and not any(e.subject == sub and e.session == ses for e in excl):
+                    excl.append(Exclusion(sub, ses, arm, f"session {ses} missing: "
+                                          + ("no DWI" if arm == "dti" else "no preprocessed BOLD")))
+            if arm == "dti" and sub not in inv.t1w:
+                excl.append(Exclusion(sub, "n/a", "dti", "no T1w image: registration to MNI needs one"))
+                continue
+            members.append(sub)
+    return inv

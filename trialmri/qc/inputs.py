@@ -1,0 +1,131 @@
+"""Per-subject input checks: can each file be read, and do its parts agree?
+
+:func:`check_subject` takes the role -> path mapping of :meth:`Inventory.subject_files` and returns
+one row per check: ``subject, session, file, check, status (pass|fail), message``. Headers and
+side files are read, not whole images, so a subject takes well under a second.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pandas as pd
+
+COLUMNS = ["subject", "session", "file", "check", "status", "message"]
+PE_CODES = {"i", "i-", "j", "j-", "k", "k-"}
+
+
+class _Rows:
+    def __init__(self, subject: str):
+        self.subject, self.rows = subject, []
+
+    def add(self, session, path, check, ok, message=""):
+        self.rows.append({"subject": self.subject, "session": session or "n/a", "file": Path(path).name,
+                          "check": check, "status": "pass" if ok else "fail",
+                          "message": "" if ok else message})
+        return ok
+
+
+def _header(rows: _Rows, session, path, ndim: int):
+    try:
+        img = nib.load(path)
+        shape = img.shape
+    except Exception as err:  # nibabel raises many types for damaged files
+        rows.add(session, path, "readable", False, f"cannot read image ({err}); re-export it from the scanner data")
+        return None
+    if not rows.add(session, path, "readable", True):
+        return None
+    if not rows.add(session, path, f"{ndim}-D", len(shape) == ndim,
+                    f"image is {len(shape)}-D {shape}, a {ndim}-D image is needed"):
+        return None
+    return img
+
+
+def _check_dwi(rows: _Rows, session: str, parts: dict[str, str]):
+    img = _header(rows, session, parts["nii"], 4)
+    n_vol = img.shape[3] if img is not None else None
+    try:
+        bvals = np.loadtxt(parts["bval"], ndmin=1)
+        rows.add(session, parts["bval"], "bval", bvals.ndim == 1 and np.all(bvals >= 0),
+                 "bval must be one row of non-negative numbers")
+    except ValueError as err:
+        rows.add(session, parts["bval"], "bval", False, f"not numbers ({err})")
+        bvals = None
+    try:
+        bvecs = np.loadtxt(parts["bvec"], ndmin=2)
+        ok = bvecs.shape[0] == 3
+        rows.add(session, parts["bvec"], "bvec", ok, f"bvec must have 3 rows (FSL layout), has {bvecs.shape[0]}")
+        bvecs = bvecs if ok else None
+    except ValueError as err:
+        rows.add(session, parts["bvec"], "bvec", False, f"not numbers ({err})")
+        bvecs = None
+    if n_vol is not None and bvals is not None and bvecs is not None:
+        rows.add(session, parts["nii"], "volume count", len(bvals) == n_vol == bvecs.shape[1],
+                 f"{n_vol} volumes but {len(bvals)} b-values and {bvecs.shape[1]} b-vectors; "
+                 "the three must agree")
+    if bvals is not None and bvecs is not None and len(bvals) == bvecs.shape[1]:
+        norms = np.linalg.norm(bvecs[:, bvals > 0], axis=0)
+        rows.add(session, parts["bvec"], "unit b-vectors", bool(np.all(np.abs(norms - 1) < 0.05)),
+                 "b-vectors of diffusion-weighted volumes must have unit length")
+    try:
+        meta = json.loads(Path(parts["json"]).read_text())
+    except (OSError, ValueError) as err:
+        rows.add(session, parts["json"], "sidecar", False, f"not valid JSON ({err})")
+        return img
+    rows.add(session, parts["json"], "PhaseEncodingDirection", meta.get("PhaseEncodingDirection") in PE_CODES,
+             "PhaseEncodingDirection missing or not one of i, i-, j, j-, k, k-; add it from the DICOM header")
+    readout = meta.get("TotalReadoutTime")
+    rows.add(session, parts["json"], "TotalReadoutTime",
+             isinstance(readout, (int, float)) and 0.005 < readout < 0.5,
+             f"TotalReadoutTime {readout!r} missing or not between 0.005 and 0.5 s; add it (dcm2niix writes it)")
+    return img
+
+
+def check_subject(subject: str, files: dict[str, str]) -> pd.DataFrame:
+    """Checks of every input file of ``subject`` (roles as from ``Inventory.subject_files``)."""
+    rows = _Rows(subject)
+    series: dict[str, dict[str, dict[str, str]]] = {}
+    bold: dict[str, dict[str, str]] = {}
+    for role, path in files.items():
+        kind, *rest = role.split("_")
+        if kind == "dwi":
+            ses, direction, part = rest
+            series.setdefault(ses, {}).setdefault(direction, {})[part] = path
+        elif kind == "bold":
+            ses, part = rest
+            bold.setdefault(ses, {})[part] = path
+        elif role == "t1w":
+            _header(rows, None, path, 3)
+    for ses, by_dir in sorted(series.items()):
+        images = {d: _check_dwi(rows, ses, parts) for d, parts in sorted(by_dir.items())}
+        good = [(d, img) for d, img in images.items() if img is not None]
+        if len(good) == 2:
+            (d1, a), (d2, b) = good
+            same = a.shape[:3] == b.shape[:3] and np.allclose(a.affine, b.affine, atol=1e-3)
+            rows.add(ses, by_dir[d2]["nii"], "same geometry as dir-" + d1, same,
+                     f"dir-{d1} and dir-{d2} differ in grid ({a.shape[:3]} vs {b.shape[:3]}) or affine; "
+                     "they must be acquired with the same geometry")
+    for ses, parts in sorted(bold.items()):
+        img = _header(rows, ses, parts["bold"], 4)
+        try:
+            n_rows = len(pd.read_csv(parts["confounds"], sep="\t"))
+            ok = img is None or n_rows == img.shape[3]
+            rows.add(ses, parts["confounds"], "rows = volumes", ok,
+                     f"{n_rows} rows but the BOLD has {img.shape[3] if img is not None else '?'} volumes")
+        except (OSError, ValueError, pd.errors.ParserError) as err:
+            rows.add(ses, parts["confounds"], "readable", False, f"cannot read table ({err})")
+    return pd.DataFrame(rows.rows, columns=COLUMNS)
+
+
+def failures_as_exclusions(qc: pd.DataFrame) -> pd.DataFrame:
+    """One exclusion row per (subject, session) with failed checks, reasons joined."""
+    failed = qc[qc["status"] == "fail"]
+    if failed.empty:
+        return pd.DataFrame(columns=["subject", "session", "step", "reason"])
+    grouped = failed.groupby(["subject", "session"], sort=True)
+    return pd.DataFrame([{"subject": s, "session": ses, "step": "input_qc",
+                          "reason": "; ".join(f"{r.file}: {r.message}" for r in g.itertuples())}
+                         for (s, ses), g in grouped])

@@ -1,0 +1,28 @@
+"""Send a job's output and any traceback to its log file (used by the workflow's scripts)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import traceback
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def log_to(path):
+    """Redirect stdout, stderr and ``logging`` to ``path`` for the duration; a failure is logged
+    with its traceback and re-raised so the job fails."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        handler = logging.StreamHandler(log)
+        logging.getLogger().addHandler(handler)
+        logging.getLogger().setLevel(logging.INFO)
+        try:
+            yield log
+        except BaseException:
+            traceback.print_exc(file=log)
+            raise
+        finally:
+            logging.getLogger().removeHandler(handler)
+            sys.stdout.flush()
