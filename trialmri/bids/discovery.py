@@ -99,7 +99,7 @@ def discover(bids_dir, fmriprep_dir=None, *, dti_sessions=("pre", "post"), pe_di
     # DWI: both phase-encoding series with their bval, bvec and JSON, per session.
     for sub in subjects:
         for ses in dti_sessions:
-            found = {}
+            found, incomplete = {}, set()
             for direction in pe_dirs:
                 images = raw.get(subject=sub, session=ses, suffix="dwi", direction=direction,
                                  extension=[".nii.gz", ".nii"], return_type="filename")
@@ -112,13 +112,16 @@ def discover(bids_dir, fmriprep_dir=None, *, dti_sessions=("pre", "post"), pe_di
                 if lacking:
                     excl.append(Exclusion(sub, ses, "dwi", f"{Path(image).name} has no "
                                           f"{', '.join('.' + k for k in lacking)} beside it"))
+                    incomplete.add(direction)
                     continue
                 found[direction] = parts
-            if found and len(found) < len(pe_dirs):
-                lacking = [d for d in pe_dirs if d not in found]
-                excl.append(Exclusion(sub, ses, "dwi", f"no dir-{'/'.join(lacking)} DWI series: the "
+            absent = [d for d in pe_dirs if d not in found and d not in incomplete]
+            if found and absent:
+                excl.append(Exclusion(sub, ses, "dwi", f"no dir-{'/'.join(absent)} DWI series: the "
                                       f"distortion correction needs both {' and '.join(pe_dirs)}"))
-            elif found:
+            if (found or incomplete) and len(found) < len(pe_dirs):
+                continue
+            if found:
                 inv.dwi.setdefault(sub, {})[ses] = found
         if sub in inv.dwi or any(raw.get(subject=sub, suffix="dwi")):
             t1 = raw.get(subject=sub, suffix="T1w", extension=[".nii.gz", ".nii"], return_type="filename")

@@ -124,6 +124,7 @@ def simulate_series(truth: dict, truth_affine: np.ndarray, grid: Grid, bvals: np
     jstep = grid.affine[:3, 1]  # world mm per voxel along j
     scanner_to_mni = np.linalg.inv(mni_to_scanner)
     out = np.empty((*grid.shape, len(bvals)), np.float32)
+    channels = np.ascontiguousarray(np.moveaxis(truth["tensor"], -1, 0))  # contiguous per component
     for v in range(len(bvals)):
         def displacement(j_coord):
             pts = world_rest + (j_coord - ijk[1])[None] * jstep.reshape(3, 1, 1, 1)
@@ -133,7 +134,7 @@ def simulate_series(truth: dict, truth_affine: np.ndarray, grid: Grid, bvals: np
         if use_field or np.any(eddy[v] != 0):
             # Undistorted j_u of each acquired voxel: j_d = j_u + d(j_u), by fixed-point iteration.
             j_u = ijk[1] - pe_sign * (static_hz + eddy_hz(world_rest, centre, eddy[v])) * readout_s
-            for _ in range(12):
+            for _ in range(8):  # contraction |∂d/∂j| < 0.5: error < 0.5**8 of the first guess
                 j_u = ijk[1] - displacement(j_u)
             jacobian = 1.0 + (displacement(j_u + 0.5) - displacement(j_u - 0.5))
         else:
@@ -147,7 +148,7 @@ def simulate_series(truth: dict, truth_affine: np.ndarray, grid: Grid, bvals: np
             g = transforms.polar_rotation(np.linalg.inv(to_mni)[:3, :3]).T @ bvecs[v]
             gg = np.array([g[0] * g[0], 2 * g[0] * g[1], 2 * g[0] * g[2], g[1] * g[1],
                            2 * g[1] * g[2], g[2] * g[2]], np.float32)
-            adc = sum(gg[c] * sample(truth["tensor"][..., c], truth_affine, mni) for c in range(6))
+            adc = sum(gg[c] * sample(channels[c], truth_affine, mni) for c in range(6))
             signal = s0 * np.exp(-bvals[v] * adc)
         else:
             signal = s0

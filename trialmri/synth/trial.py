@@ -166,8 +166,10 @@ def _write_dti_arm(out: Path, preset: Preset, seed: int, truth: dict, progress: 
             tensor = base["tensor"] * info["md_scale"]
             if ses == "post":
                 scale = np.full(truth_grid.shape, info["post_global_scale"], np.float32)
-                for roi, mask in masks.items():
-                    scale[mask] *= 1.0 - info["delta_frac"][roi]
+                planted = np.zeros(truth_grid.shape, bool)
+                for roi, mask in masks.items():  # overlapping atlas ROIs: the first listed wins
+                    scale[mask & ~planted] *= 1.0 - info["delta_frac"][roi]
+                    planted |= mask
                 tensor = tensor * scale[..., None]
             md = dwi.md_of(tensor)
             md_file = f"truth/{bids_path('md', '.nii.gz', sub=sub, ses=ses, space='MNI')}"

@@ -1,0 +1,71 @@
+"""Shared fixtures: a tiny synthetic trial (written once per test session) and small builders."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def run(cmd, cwd=ROOT, check=True, **kw) -> subprocess.CompletedProcess:
+    """Run a command, returning its output; on failure show stdout and stderr."""
+    proc = subprocess.run([str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, **kw)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{cmd} exited {proc.returncode}\nSTDOUT:\n{proc.stdout}\nSTDERR:\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def tiny_bids(tmp_path_factory) -> Path:
+    """`trialmri synth --preset tiny --seed 7`, through the installed command line."""
+    out = tmp_path_factory.mktemp("synth") / "bids"
+    run([BIN / "trialmri", "synth", "--preset", "tiny", "--seed", "7", "--out", out])
+    return out
+
+
+def write_nifti(path: Path, shape, affine=None, value=100.0) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nib.save(nib.Nifti1Image(np.full(shape, value, np.float32), np.eye(4) if affine is None else affine), path)
+    return path
+
+
+def make_dwi(root: Path, sub: str, ses: str, direction: str, n_vol: int = 4, pe="j-", shape=(4, 4, 3)):
+    """A small valid DWI series (1 b0 + n_vol-1 directions) with its bval, bvec and JSON."""
+    stem = root / f"sub-{sub}" / f"ses-{ses}" / "dwi" / f"sub-{sub}_ses-{ses}_dir-{direction}_dwi"
+    write_nifti(Path(f"{stem}.nii.gz"), (*shape, n_vol))
+    bvals = [0] + [1000] * (n_vol - 1)
+    dirs = np.eye(3)[np.arange(n_vol - 1) % 3].T
+    bvecs = np.concatenate([np.zeros((3, 1)), dirs], axis=1)
+    Path(f"{stem}.bval").write_text(" ".join(map(str, bvals)) + "\n")
+    Path(f"{stem}.bvec").write_text("\n".join(" ".join(map(str, r)) for r in bvecs) + "\n")
+    Path(f"{stem}.json").write_text(json.dumps({"PhaseEncodingDirection": pe, "TotalReadoutTime": 0.05}))
+    return stem
+
+
+def make_dataset(root: Path, participants: list[tuple[str, str]]) -> Path:
+    """dataset_description.json and participants.tsv with (label, group) rows."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "dataset_description.json").write_text(json.dumps({"Name": "t", "BIDSVersion": "1.10.0"}))
+    rows = "".join(f"sub-{s}\t{g}\n" for s, g in participants)
+    (root / "participants.tsv").write_text("participant_id\tgroup\n" + rows)
+    return root
+
+
+def make_bold(fmriprep: Path, sub: str, ses: str, n_vol: int = 5, confound_rows: int | None = None):
+    (fmriprep / "dataset_description.json").parent.mkdir(parents=True, exist_ok=True)
+    (fmriprep / "dataset_description.json").write_text(json.dumps(
+        {"Name": "f", "BIDSVersion": "1.10.0", "DatasetType": "derivative", "GeneratedBy": [{"Name": "x"}]}))
+    func = fmriprep / f"sub-{sub}" / f"ses-{ses}" / "func"
+    stem = f"sub-{sub}_ses-{ses}_task-rest"
+    write_nifti(func / f"{stem}_space-MNI152NLin2009cAsym_desc-preproc_bold.nii.gz", (3, 3, 3, n_vol))
+    rows = n_vol if confound_rows is None else confound_rows
+    (func / f"{stem}_desc-confounds_timeseries.tsv").write_text(
+        "trans_x\tcsf\n" + "".join(f"{i * 0.01}\t{100 + i}\n" for i in range(rows)))
