@@ -5,6 +5,7 @@ from snakemake.utils import validate
 
 from trialmri.bids.discovery import discover
 from trialmri.bids.naming import bids_path
+from trialmri.bids.phenotype import sessions_tables
 from trialmri.inventory import inventory_status
 
 validate(config, schema="../config/schema.yaml", set_default=True)
@@ -58,3 +59,8 @@ def subject_inputs(wildcards):
 def participants_table():
     path = BIDS / "participants.tsv"
     return [str(path)] if path.exists() else []
+
+
+def subject_sessions_tables():
+    """The sessions tables of the analysed subjects (phenotype per session)."""
+    return sessions_tables(BIDS, SUBJECTS)

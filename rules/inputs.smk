@@ -19,10 +19,39 @@ rule check_subject_inputs:
         "../scripts/check_subject_inputs.py"
 
 
+rule check_phenotype:
+    input:
+        participants=participants_table(),
+        sessions=subject_sessions_tables(),
+    output:
+        qc=deriv("phenotype_qc.tsv"),
+    log:
+        logs("check_phenotype", "group"),
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        columns=config["phenotype"],
+        arms={
+            "dti": {
+                "subjects": INVENTORY.dti_subjects,
+                "sessions": list(DTI["sessions"].values()),
+            },
+            "rsfmri": {
+                "subjects": INVENTORY.rsfmri_subjects,
+                "sessions": list(RS["sessions"].values()),
+            },
+        },
+    script:
+        "../scripts/check_phenotype.py"
+
+
 rule collect_input_qc:
     input:
         qc=expand(rules.check_subject_inputs.output.qc, subject=SUBJECTS),
-        participants=participants_table(),
+        phenotype=rules.check_phenotype.output.qc,
     output:
         qc=report(
             deriv("input_qc.tsv"),

@@ -10,10 +10,13 @@ from trialmri.runlog import log_to
 with log_to(snakemake.log[0]):
     frames = [read_tsv(path) for path in snakemake.input.qc]
     qc = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
-    write_tsv(snakemake.output.qc, qc)
     found = pd.DataFrame(snakemake.params.discovery_exclusions, columns=["subject", "session", "step", "reason"])
-    exclusions = pd.concat([found, failures_as_exclusions(qc)], ignore_index=True)
+    phenotype = read_tsv(snakemake.input.phenotype)
+    exclusions = pd.concat([found, failures_as_exclusions(qc), failures_as_exclusions(phenotype, "phenotype")],
+                           ignore_index=True)
+    qc = pd.concat([qc, phenotype], ignore_index=True)
     exclusions = exclusions.sort_values(["subject", "session", "step"], kind="stable")
+    write_tsv(snakemake.output.qc, qc)
     write_tsv(snakemake.output.exclusions, exclusions)
     plot_inventory(snakemake.params.status, snakemake.output.inventory)
     print(f"{len(qc)} checks over {qc['subject'].nunique()} subjects; {len(exclusions)} exclusion rows")

@@ -42,7 +42,9 @@ def test_outputs_and_exclusions(first_run, tiny_bids):
     assert description["DatasetType"] == "derivative"
     assert description["GeneratedBy"][0]["Name"] == "trialmri" and "tensor=native" in description["GeneratedBy"][0]["Description"]
     qc = pd.read_csv(results / "input_qc.tsv", sep="\t", keep_default_na=False)
-    assert set(qc["status"]) == {"pass"} and qc["subject"].nunique() == 14
+    assert set(qc["status"]) == {"pass"}, qc[qc["status"] != "pass"]
+    assert len(set(qc["subject"]) - {"n/a"}) == 14  # 16 minus the two held back
+    assert {"column madrs", "crp_day1 numeric", "unique participant_id"} <= set(qc["check"])
     excl = pd.read_csv(results / "exclusions.tsv", sep="\t", keep_default_na=False)
     rows = {(r.subject, r.session, r.step): r.reason for r in excl.itertuples()}
     for sub in HELD_BACK:
@@ -85,7 +87,7 @@ def test_new_subjects_plan_only_their_jobs_and_the_group_jobs(first_run):
             shutil.move(path, first_run / "bids" / path.relative_to(held))
     jobs = planned_jobs(snakemake(first_run, "-n").stdout)
     assert jobs == {("check_subject_inputs", f"subject={s}") for s in HELD_BACK} | {
-        ("collect_input_qc", ""), ("all", "")}
+        ("check_phenotype", ""), ("collect_input_qc", ""), ("all", "")}
 
 
 def test_bad_config_stops_before_any_job_naming_key_value_and_choices(first_run, tmp_path):

@@ -20,11 +20,20 @@ def load_participants(bids_dir) -> pd.DataFrame | None:
     return table
 
 
-def load_sessions(bids_dir) -> pd.DataFrame:
-    """All ``sub-*/sub-*_sessions.tsv`` rows in one long table with a ``participant_id`` column."""
+def load_sessions(paths) -> pd.DataFrame:
+    """``sub-*_sessions.tsv`` files in one long table with a ``participant_id`` column
+    (taken from each file's folder, ``sub-<label>``)."""
     frames = []
-    for path in sorted(Path(bids_dir).glob("sub-*/sub-*_sessions.tsv")):
+    for path in sorted(Path(p) for p in paths):
         table = read_tsv(path)
         table.insert(0, "participant_id", path.parent.name)
         frames.append(table)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["participant_id", "session_id"])
+    if not frames:
+        return pd.DataFrame(columns=["participant_id", "session_id"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def sessions_tables(bids_dir, subjects) -> list[str]:
+    """Paths of the ``sub-<label>_sessions.tsv`` files that exist for ``subjects``."""
+    paths = (Path(bids_dir) / f"sub-{s}" / f"sub-{s}_sessions.tsv" for s in subjects)
+    return [str(p) for p in paths if p.exists()]

@@ -120,12 +120,12 @@ def check_subject(subject: str, files: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(rows.rows, columns=COLUMNS)
 
 
-def failures_as_exclusions(qc: pd.DataFrame) -> pd.DataFrame:
+def failures_as_exclusions(qc: pd.DataFrame, step: str = "input_qc") -> pd.DataFrame:
     """One exclusion row per (subject, session) with failed checks, reasons joined."""
     failed = qc[qc["status"] == "fail"]
     if failed.empty:
         return pd.DataFrame(columns=["subject", "session", "step", "reason"])
     grouped = failed.groupby(["subject", "session"], sort=True)
-    return pd.DataFrame([{"subject": s, "session": ses, "step": "input_qc",
+    return pd.DataFrame([{"subject": s, "session": ses, "step": step,
                           "reason": "; ".join(f"{r.file}: {r.message}" for r in g.itertuples())}
                          for (s, ses), g in grouped])

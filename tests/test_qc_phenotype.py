@@ -1,0 +1,57 @@
+"""Phenotype checks name the column, the config key to change, and the subject and session."""
+
+import pandas as pd
+
+from trialmri.qc.phenotype import check_phenotype
+
+COLUMNS = {
+    "participants": {"group": "group", "infusion_order": "infusion_order", "failed_trials": "failed_trials",
+                     "treatment_resistance": "treatment_resistance",
+                     "psychotropic_medication": "psychotropic_medication"},
+    "sessions": {"madrs": "madrs", "qids_sr": "qids_sr", "crp_day1": "crp_day1", "madrs_day2": "madrs_day2",
+                 "madrs_day10": "madrs_day10", "shaps_day2": "shaps_day2", "shaps_day10": "shaps_day10"},
+}
+ARMS = {"dti": {"subjects": ["d1", "d2"], "sessions": ["pre", "post"]}, "rsfmri": {"subjects": [], "sessions": []}}
+
+
+def participants(**extra):
+    table = pd.DataFrame({"participant_id": ["sub-d1", "sub-d2"], "group": ["ketamine", "vehicle"],
+                          "failed_trials": [2, 4], "treatment_resistance": ["moderate", "severe"],
+                          "psychotropic_medication": ["yes", "no"]})
+    return table.assign(**extra)
+
+
+def sessions(madrs=(30, 20, 28, 25)):
+    return pd.DataFrame({"participant_id": ["sub-d1", "sub-d1", "sub-d2", "sub-d2"],
+                         "session_id": ["ses-pre", "ses-post"] * 2, "madrs": list(madrs), "qids_sr": [15, 9, 14, 12]})
+
+
+def failed(table):
+    return {(r.subject, r.session, r.check): r.message for r in table.itertuples() if r.status == "fail"}
+
+
+def test_complete_tables_pass():
+    table = check_phenotype(participants(), sessions(), COLUMNS, ARMS)
+    assert failed(table) == {} and len(table) == 1 + 4 + 2 + 8
+
+
+def test_missing_column_names_the_config_key():
+    bad = failed(check_phenotype(participants().drop(columns="failed_trials"), sessions().rename(
+        columns={"qids_sr": "QIDS"}), COLUMNS, ARMS))
+    assert "phenotype.participants.failed_trials" in bad[("n/a", "n/a", "column failed_trials")]
+    assert "phenotype.sessions.qids_sr" in bad[("n/a", "n/a", "column qids_sr")]
+
+
+def test_non_numeric_and_missing_scores_and_duplicate_rows():
+    table = pd.concat([participants(), participants().iloc[[0]]], ignore_index=True)
+    bad = failed(check_phenotype(table, sessions(madrs=(30, "twenty", 28, None)), COLUMNS, ARMS))
+    assert "'twenty'" in bad[("d1", "post", "madrs numeric")]
+    assert "missing" in bad[("d2", "post", "madrs numeric")]
+    assert "sub-d1" in bad[("n/a", "n/a", "unique participant_id")]
+    missing_session = check_phenotype(participants(), sessions().iloc[:3], COLUMNS, ARMS)
+    assert ("d2", "post", "madrs numeric") in failed(missing_session)
+
+
+def test_no_participants_file():
+    bad = failed(check_phenotype(None, sessions(), COLUMNS, ARMS))
+    assert "add one" in bad[("n/a", "n/a", "exists")]
