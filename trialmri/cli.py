@@ -1,4 +1,4 @@
-"""``trialmri <program>``: the native engines as command-line programs, as FSL and AFNI ship theirs.
+"""trialmri <program>: the native engines as command-line programs, as FSL and AFNI ship theirs.
 
 Each program is a subcommand with its own ``--help``. Errors print one line naming the file and
 the fix, and exit with status 2.
@@ -17,7 +17,7 @@ def _add_synth(sub) -> None:
                        description="Write a synthetic drug trial (DTI and rsfMRI arms) as a BIDS "
                                    "dataset, with every planted quantity in truth.json.")
     p.add_argument("--preset", choices=["tiny", "study"], default="tiny",
-                   help="tiny: 8+8 subjects at 4 mm (minutes); study: the studies' sizes (hours)")
+                   help="tiny: 8+8 subjects at 4 mm (~1 min); study: the studies' sizes (~2 h, ~14 GB)")
     p.add_argument("--seed", type=int, default=0, help="random seed; same seed, same bytes")
     p.add_argument("--out", required=True, help="output folder (must not exist or be empty)")
     for name in ("susceptibility", "motion", "eddy", "noise"):
