@@ -92,7 +92,7 @@ def test_planted_connectivity_shows_in_the_bold():
         data, conf = bold.simulate_session(tissue, grid, 400, 2.5, rho, design.SEEDS, design.TARGETS,
                                            np.random.default_rng(3))
         X = np.column_stack([np.ones(len(conf)), conf[["trans_x", "trans_y", "trans_z", "rot_x", "rot_y",
-                                                       "rot_z", "white_matter", "csf"]].to_numpy()])
+                                                       "rot_z", "white_matter", "csf", "global_signal"]].to_numpy()])
         clean = lambda y: y - X @ np.linalg.lstsq(X, y, rcond=None)[0]  # noqa: E731
         seed = clean(region(data, design.SEEDS["DC"]))
         target = clean(region(data, design.TARGETS["DC"]["centres"]))
