@@ -4,7 +4,8 @@ import pandas as pd
 
 from trialmri.inventory import plot_inventory
 from trialmri.io import read_tsv, write_tsv
-from trialmri.qc.inputs import COLUMNS, failures_as_exclusions
+from trialmri.qc.inputs import failures_as_exclusions
+from trialmri.qc.table import COLUMNS
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

@@ -14,7 +14,8 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 
-COLUMNS = ["subject", "session", "file", "check", "status", "message"]
+from trialmri.qc.table import COLUMNS, qc_row
+
 PE_CODES = {"i", "i-", "j", "j-", "k", "k-"}
 
 
@@ -23,9 +24,7 @@ class _Rows:
         self.subject, self.rows = subject, []
 
     def add(self, session, path, check, ok, message=""):
-        self.rows.append({"subject": self.subject, "session": session or "n/a", "file": Path(path).name,
-                          "check": check, "status": "pass" if ok else "fail",
-                          "message": "" if ok else message})
+        self.rows.append(qc_row(self.subject, session, Path(path).name, check, ok, message))
         return ok
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from trialmri.qc.inputs import COLUMNS
+from trialmri.qc.table import COLUMNS, qc_row
 
 DTI_PARTICIPANT_KEYS = ("group", "failed_trials", "treatment_resistance", "psychotropic_medication")
 RS_PARTICIPANT_KEYS = ("group", "infusion_order")
@@ -27,9 +27,8 @@ def check_phenotype(participants: pd.DataFrame | None, sessions: pd.DataFrame, c
     """
     rows: list[dict] = []
 
-    def add(subject, session, file, check, ok, message):
-        rows.append({"subject": subject, "session": session, "file": file, "check": check,
-                     "status": "pass" if ok else "fail", "message": "" if ok else message})
+    def add(*args):
+        rows.append(qc_row(*args))
 
     if participants is None:
         add("n/a", "n/a", "participants.tsv", "exists", False,

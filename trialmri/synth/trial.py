@@ -178,6 +178,7 @@ def _write_dti_arm(out: Path, preset: Preset, seed: int, truth: dict, progress: 
             mni_to_scanner = pose @ mni_to_head
             centre = transforms.apply(mni_to_scanner, np.array(BRAIN_CENTRE_MNI).reshape(3, 1)).ravel()
             grid = Grid.centred(preset.dwi_shape, preset.dwi_voxel_mm, centre, flip_x=True)
+            # drawn even with eddy off, so switching an artefact keeps every other random draw
             eddy_gains = rng.normal(0, 1, (4, 3)) * np.array([[8.0], [0.06], [0.08], [0.06]])
             eddy = dwi.eddy_coefficients(bvals, bvecs, eddy_gains) if dist.eddy else np.zeros((len(bvals), 4))
             ses_truth = {"head_to_scanner": pose, "dwi_grid_affine": grid.affine, "md_mni": md_file,
