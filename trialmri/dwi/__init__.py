@@ -1,0 +1,1 @@
+"""The DTI arm: gradient tables, brain masks, tensor fits, registration to MNI, FSL commands."""

@@ -1,0 +1,71 @@
+"""Gradient tables in FSL's layout (``.bval``: one row of b in s/mm²; ``.bvec``: 3 rows x N).
+
+Convention: FSL bvecs are unit vectors in the image's voxel axes (x flipped when the affine has
+a positive determinant). Scalar tensor metrics (MD, FA, AD, RD) do not depend on that frame, so
+the tensor fit uses the vectors as written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+B0_THRESHOLD = 50.0  # s/mm²: volumes at or below this count as b = 0, as in FSL and MRtrix3
+
+
+def read_fsl_gradients(bval_path, bvec_path, n_volumes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(bvals (N,), bvecs (N, 3))`` from FSL files; every problem is a ValueError naming the file.
+
+    A bvec file written N x 3 (as some tools do) is accepted and transposed when N != 3.
+    """
+    bval_path, bvec_path = Path(bval_path), Path(bvec_path)
+    bvals = np.loadtxt(bval_path, ndmin=2)
+    if bvals.shape[0] != 1 and bvals.shape[1] == 1:
+        bvals = bvals.T
+    if bvals.shape[0] != 1:
+        raise ValueError(f"{bval_path}: b-values must be one row (FSL layout), found {bvals.shape[0]} rows")
+    bvals = bvals[0]
+    bvecs = np.loadtxt(bvec_path, ndmin=2)
+    if bvecs.shape[0] != 3 and bvecs.shape[1] == 3:
+        bvecs = bvecs.T
+    if bvecs.shape[0] != 3:
+        raise ValueError(f"{bvec_path}: b-vectors must be 3 rows x N columns (FSL layout), found shape "
+                         f"{bvecs.shape}")
+    bvecs = bvecs.T
+    if not np.all(np.isfinite(bvals)) or np.any(bvals < 0):
+        raise ValueError(f"{bval_path}: b-values must be finite and non-negative")
+    if not np.all(np.isfinite(bvecs)):
+        rows = sorted({int(i) for i in np.argwhere(~np.isfinite(bvecs))[:, 0]})
+        raise ValueError(f"{bvec_path}: non-finite b-vector for volume(s) {rows}; write 0 0 0 for a "
+                         f"b = 0 volume (FSL convention)")
+    if len(bvals) != len(bvecs):
+        raise ValueError(f"{bval_path} has {len(bvals)} b-values but {bvec_path} has {len(bvecs)} b-vectors")
+    if n_volumes is not None and len(bvals) != n_volumes:
+        raise ValueError(f"{bval_path}: {len(bvals)} b-values for an image of {n_volumes} volumes")
+    weighted = bvals > B0_THRESHOLD
+    norms = np.linalg.norm(bvecs[weighted], axis=1)
+    if np.any(np.abs(norms - 1) > 0.05):
+        raise ValueError(f"{bvec_path}: b-vectors of diffusion-weighted volumes must have unit length "
+                         f"(found lengths {norms.min():.3f}-{norms.max():.3f})")
+    return bvals, bvecs
+
+
+def write_fsl_gradients(bval_path, bvec_path, bvals: np.ndarray, bvecs: np.ndarray) -> None:
+    """Write ``bvals (N,)`` and ``bvecs (N, 3)`` in FSL's layout."""
+    np.savetxt(bval_path, np.asarray(bvals, float)[None], fmt="%g")
+    np.savetxt(bvec_path, np.asarray(bvecs, float).T, fmt="%.8f")
+
+
+def is_b0(bvals: np.ndarray) -> np.ndarray:
+    """Boolean mask of the b = 0 volumes (b <= 50 s/mm²)."""
+    return np.asarray(bvals) <= B0_THRESHOLD
+
+
+def tensor_design(bvals: np.ndarray, bvecs: np.ndarray) -> np.ndarray:
+    """Log-linear design ``(N, 7)``: ln S = ln S0 - b gᵀ D g, columns Dxx Dyy Dzz Dxy Dxz Dyz ln S0."""
+    b = np.asarray(bvals, float)[:, None]
+    g = np.asarray(bvecs, float)
+    gx, gy, gz = g.T
+    quad = np.stack([gx * gx, gy * gy, gz * gz, 2 * gx * gy, 2 * gx * gz, 2 * gy * gz], axis=1)
+    return np.hstack([-b * quad, np.ones_like(b)])
