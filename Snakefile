@@ -9,6 +9,7 @@ configfile: "config/config.yaml"
 
 include: "rules/common.smk"
 include: "rules/inputs.smk"
+include: "rules/dti.smk"
 
 
 rule all:
@@ -17,3 +18,6 @@ rule all:
         rules.collect_input_qc.output.qc,
         rules.collect_input_qc.output.exclusions,
         rules.collect_input_qc.output.inventory,
+        dti_session_targets(rules.warp_dti_to_template.output.md),
+        dti_session_targets(rules.plot_dti_qc.output.overlay),
+        dti_session_targets(rules.plot_dti_qc.output.histogram),

@@ -1,11 +1,14 @@
 # Config validation, BIDS discovery and path helpers. Nothing here runs a job.
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from trialmri.bids.discovery import discover
 from trialmri.bids.naming import bids_path
 from trialmri.bids.phenotype import sessions_tables
+from trialmri.dwi.fsl_commands import SPACE as FSL_SPACE
+from trialmri.templates import SPACE as NATIVE_SPACE
 from trialmri.inventory import inventory_status
 
 validate(config, schema="../config/schema.yaml", set_default=True)
@@ -64,3 +67,42 @@ def participants_table():
 def subject_sessions_tables():
     """The sessions tables of the analysed subjects (phenotype per session)."""
     return sessions_tables(BIDS, SUBJECTS)
+
+
+# --- DTI arm ---------------------------------------------------------------------------------
+DTI_PRE, DTI_POST = DTI["sessions"]["pre"], DTI["sessions"]["post"]
+DTI_ENGINES = DTI["engines"]
+DTI_RES = DTI["template_resolution_mm"]
+DTI_SPACE = FSL_SPACE if DTI_ENGINES["registration"] == "fsl" else NATIVE_SPACE
+if DTI_ENGINES["topup"] != "native" or DTI_ENGINES["eddy"] != "native":
+    raise WorkflowError(
+        "config dti.engines: topup and eddy have no FSL rules yet (the distortion and eddy "
+        "corrections come in a later release); set dti.engines.topup and dti.engines.eddy to native"
+    )
+
+
+def dti_sessions(subject):
+    """Sessions of a DTI subject that reach MNI space: the pre session is the anchor."""
+    sessions = INVENTORY.dwi.get(subject, {})
+    return (
+        [s for s in (DTI_PRE, DTI_POST) if s in sessions] if DTI_PRE in sessions else []
+    )
+
+
+def dwi_series(wildcards):
+    """Both phase-encoding series of one session (image, bval, bvec), by direction."""
+    series = INVENTORY.dwi[wildcards.subject][wildcards.session]
+    return {
+        f"{part}_{direction}": series[direction][part]
+        for direction in DTI["phase_encoding_dirs"]
+        for part in ("nii", "bval", "bvec")
+    }
+
+
+def dti_session_targets(path):
+    """``path`` (with {subject} and {session}) for every DTI subject and session."""
+    return [
+        path.format(subject=sub, session=ses)
+        for sub in INVENTORY.dti_subjects
+        for ses in dti_sessions(sub)
+    ]

@@ -14,6 +14,7 @@ import numpy as np
 from trialmri.grids import Grid, resample
 
 TEMPLATE_NAME = "MNI152 ICBM 2009a symmetric (nilearn)"
+SPACE = "MNI152NLin2009aSym"  # its BIDS template identifier
 
 
 @lru_cache(maxsize=1)
@@ -39,6 +40,14 @@ def brain_box_mm(margin_mm: float = 6.0) -> tuple[np.ndarray, np.ndarray]:
     lo = affine[:3, :3] @ corners[:, 0] + affine[:3, 3]
     hi = affine[:3, :3] @ corners[:, 1] + affine[:3, 3]
     return np.minimum(lo, hi) - margin_mm, np.maximum(lo, hi) + margin_mm
+
+
+def mni_grid(voxel_mm: float) -> Grid:
+    """The RAS+ grid of ``voxel_mm`` voxels over the template's field of view (2 mm: 99 x 117 x 95)."""
+    maps, affine = mni_1mm()
+    lo = affine[:3, 3]
+    hi = affine[:3, :3] @ (np.asarray(maps["t1"].shape) - 1) + lo
+    return Grid.covering(lo, hi, voxel_mm)
 
 
 def mni_on_grid(grid: Grid) -> dict[str, np.ndarray]:

@@ -19,3 +19,10 @@ def dataset_description(source: str, engines: dict, containers: dict) -> dict:
                          + "; containers: " + ", ".join(f"{k}={v}" for k, v in containers.items())}],
         "SourceDatasets": [{"URL": source}],
     }
+
+
+def map_sidecar(engine: str, software: str, sources: list[str], **extra) -> dict:
+    """JSON sidecar of a derived map: which engine and software version made it, from what."""
+    return {"GeneratedBy": {"Name": "trialmri", "Version": __version__, "Engine": engine,
+                            "Software": software},
+            "Sources": [str(s) for s in sources], **extra}

@@ -14,7 +14,8 @@ BIDS_VERSION = "1.10.0"  # version of the specification our files follow
 
 # Entity order of the BIDS specification (appendix "Entity table"), plus derivative entities.
 ENTITY_ORDER = ("sub", "ses", "task", "acq", "ce", "rec", "dir", "run", "mod", "echo", "space",
-                "res", "den", "label", "seg", "roi", "hemi", "model", "param", "stat", "desc")
+                "res", "den", "label", "seg", "roi", "hemi", "model", "param", "stat", "desc",
+                "from", "to", "mode")
 LONG_NAMES = {"subject": "sub", "session": "ses", "direction": "dir"}
 LABEL = re.compile(r"^[A-Za-z0-9]+$")
 

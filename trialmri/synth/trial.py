@@ -29,7 +29,7 @@ from trialmri.grids import Grid
 from trialmri.io import save_nifti, write_json, write_tsv
 from trialmri.synth import bold, design, dwi
 from trialmri.synth.presets import Distortions, Preset, get_preset
-from trialmri.templates import TEMPLATE_NAME, brain_box_mm, mni_1mm, mni_on_grid
+from trialmri.templates import TEMPLATE_NAME, brain_box_mm, mni_1mm, mni_grid, mni_on_grid
 
 FMRIPREP_SPACE = "MNI152NLin2009cAsym"
 DWI_TE_S, DWI_TR_S = 0.088, 2.443
@@ -135,9 +135,7 @@ def _random_pose(rng: np.random.Generator) -> np.ndarray:
 
 def _write_dti_arm(out: Path, preset: Preset, seed: int, truth: dict, progress: bool) -> dict:
     maps, affine_1mm = mni_1mm()
-    lo = affine_1mm[:3, 3]
-    hi = affine_1mm[:3, :3] @ (np.asarray(maps["t1"].shape) - 1) + lo
-    truth_grid = Grid.covering(lo, hi, preset.truth_voxel_mm)
+    truth_grid = mni_grid(preset.truth_voxel_mm)
     base = dwi.mni_truth(mni_on_grid(truth_grid))
     masks = {roi: roi_mask(spec, truth_grid) & base["brain"] for roi, spec in design.DTI_ROIS.items()}
     save_nifti(out / "truth" / "space-MNI_desc-brain_mask.nii.gz", base["brain"], truth_grid.affine, np.uint8)
@@ -172,6 +170,7 @@ def _write_dti_arm(out: Path, preset: Preset, seed: int, truth: dict, progress: 
                     planted |= mask
                 tensor = tensor * scale[..., None]
             md = dwi.md_of(tensor)
+            session_truth = {**base, "tensor": tensor}  # the DWI must carry this session's MD
             md_file = f"truth/{bids_path('md', '.nii.gz', sub=sub, ses=ses, space='MNI')}"
             save_nifti(out / md_file, np.where(base["brain"], md, 0.0), truth_grid.affine)
             pose = _random_pose(rng)
@@ -192,7 +191,7 @@ def _write_dti_arm(out: Path, preset: Preset, seed: int, truth: dict, progress: 
             scanner_bvecs = grid.axes.T @ bvecs.T  # FSL bvecs: voxel frame of the LAS image
             for direction, pe_code, pe_sign in (("AP", "j-", -1), ("PA", "j", 1)):
                 motion = _motion_series(rng, len(bvals)) if dist.motion else np.zeros((len(bvals), 6))
-                data = dwi.simulate_series(base, truth_grid.affine, grid, bvals, bvecs, mni_to_scanner,
+                data = dwi.simulate_series(session_truth, truth_grid.affine, grid, bvals, bvecs, mni_to_scanner,
                                            motion, eddy, pe_sign, readout, dist.susceptibility,
                                            noise_sigma, rng)
                 stem = out / bids_path("dwi", "", datatype="dwi", sub=sub, ses=ses, dir=direction)

@@ -1,0 +1,415 @@
+# DTI arm, subject level: series -> mask and mean b0 -> tensor -> registration -> MD in MNI.
+# Engines per step from config dti.engines; both variants of a rule share its name and outputs.
+from trialmri.dwi import fsl_commands as FSL
+
+
+def dwi_file(suffix, ext, **entities):
+    return subject_file(suffix, ext, datatype="dwi", ses="{session}", **entities)
+
+
+def dwi_pre_file(suffix, ext, **entities):
+    return subject_file(suffix, ext, datatype="dwi", ses=DTI_PRE, **entities)
+
+
+rule write_template:
+    output:
+        t1w=deriv(f"templates/tpl-{NATIVE_SPACE}_res-{DTI_RES}_T1w.nii.gz"),
+        mask=deriv(f"templates/tpl-{NATIVE_SPACE}_res-{DTI_RES}_desc-brain_mask.nii.gz"),
+    log:
+        logs("write_template", f"res-{DTI_RES}"),
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        resolution_mm=DTI_RES,
+    script:
+        "../scripts/write_template.py"
+
+
+# Until the corrections step lands, the preprocessed series is both phase-encoding series
+# side by side, uncorrected; the corrections will write these same three files.
+rule combine_dwi_series:
+    input:
+        unpack(dwi_series),
+    output:
+        dwi=dwi_file("dwi", ".nii.gz", desc="preproc"),
+        bval=dwi_file("dwi", ".bval", desc="preproc"),
+        bvec=dwi_file("dwi", ".bvec", desc="preproc"),
+    log:
+        logs("combine_dwi_series", "sub-{subject}_ses-{session}"),
+    group:
+        "subject"
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=3000,
+        runtime=5,
+    params:
+        directions=DTI["phase_encoding_dirs"],
+    script:
+        "../scripts/combine_dwi_series.py"
+
+
+rule compute_dwi_reference:
+    input:
+        dwi=rules.combine_dwi_series.output.dwi,
+        bval=rules.combine_dwi_series.output.bval,
+    output:
+        b0=dwi_file("dwiref", ".nii.gz", space="dwi", desc="meanb0"),
+        mask=dwi_file("mask", ".nii.gz", space="dwi", desc="brain"),
+    log:
+        logs("compute_dwi_reference", "sub-{subject}_ses-{session}"),
+    group:
+        "subject"
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=3000,
+        runtime=5,
+    script:
+        "../scripts/compute_dwi_reference.py"
+
+
+if DTI_ENGINES["tensor"] == "native":
+
+    rule fit_tensor:
+        input:
+            dwi=rules.combine_dwi_series.output.dwi,
+            bval=rules.combine_dwi_series.output.bval,
+            bvec=rules.combine_dwi_series.output.bvec,
+            mask=rules.compute_dwi_reference.output.mask,
+        output:
+            md=dwi_file("dwimap", ".nii.gz", space="dwi", param="md"),
+            fa=dwi_file("dwimap", ".nii.gz", space="dwi", param="fa"),
+            ad=dwi_file("dwimap", ".nii.gz", space="dwi", param="ad"),
+            rd=dwi_file("dwimap", ".nii.gz", space="dwi", param="rd"),
+            qc=dwi_file("qc", ".tsv", desc="tensor"),
+        log:
+            logs("fit_tensor", "sub-{subject}_ses-{session}"),
+        group:
+            "subject"
+        conda:
+            "../envs/trialmri.yaml"
+        resources:
+            mem_mb=4000,
+            runtime=10,
+        script:
+            "../scripts/fit_tensor.py"
+
+else:
+
+    rule fit_tensor:
+        input:
+            dwi=rules.combine_dwi_series.output.dwi,
+            bval=rules.combine_dwi_series.output.bval,
+            bvec=rules.combine_dwi_series.output.bvec,
+            mask=rules.compute_dwi_reference.output.mask,
+        output:
+            md=dwi_file("dwimap", ".nii.gz", space="dwi", param="md"),
+            fa=dwi_file("dwimap", ".nii.gz", space="dwi", param="fa"),
+            ad=dwi_file("dwimap", ".nii.gz", space="dwi", param="ad"),
+            rd=dwi_file("dwimap", ".nii.gz", space="dwi", param="rd"),
+        log:
+            logs("fit_tensor", "sub-{subject}_ses-{session}"),
+        group:
+            "subject"
+        container:
+            config["containers"]["fsl"]
+        resources:
+            mem_mb=4000,
+            runtime=30,
+        params:
+            prefix=lambda wildcards, output: output.md.replace(
+                "_param-md_dwimap.nii.gz", "_dtifit"
+            ),
+        shell:
+            "("
+            + FSL.dtifit(
+                "{input.dwi}",
+                "{input.mask}",
+                "{input.bval}",
+                "{input.bvec}",
+                "{params.prefix}",
+            )
+            + " && "
+            + FSL.tensor_outputs(
+                "{params.prefix}",
+                "{output.md}",
+                "{output.fa}",
+                "{output.ad}",
+                "{output.rd}",
+            )
+            + " && rm -f {params.prefix}_*) > {log} 2>&1"
+
+
+def session_image(session, rule_output):
+    return rule_output.replace("{session}", session)
+
+
+if DTI_ENGINES["registration"] == "native":
+
+    rule register_sessions:
+        input:
+            fixed=session_image(DTI_PRE, rules.compute_dwi_reference.output.b0),
+            moving=session_image(DTI_POST, rules.compute_dwi_reference.output.b0),
+        output:
+            xfm=subject_file(
+                "xfm",
+                ".mat",
+                datatype="dwi",
+                ses=DTI_POST,
+                to=DTI_PRE,
+                mode="image",
+                **{"from": "dwi"},
+            ),
+        log:
+            logs("register_sessions", "sub-{subject}"),
+        group:
+            "subject"
+        conda:
+            "../envs/trialmri.yaml"
+        resources:
+            mem_mb=3000,
+            runtime=10,
+        script:
+            "../scripts/register_rigid.py"
+
+    rule register_dwi_to_t1w:
+        input:
+            fixed=lambda wildcards: INVENTORY.t1w[wildcards.subject],
+            moving=session_image(DTI_PRE, rules.compute_dwi_reference.output.b0),
+        output:
+            xfm=dwi_pre_file("xfm", ".mat", to="T1w", mode="image", **{"from": "dwi"}),
+        log:
+            logs("register_dwi_to_t1w", "sub-{subject}"),
+        group:
+            "subject"
+        conda:
+            "../envs/trialmri.yaml"
+        resources:
+            mem_mb=4000,
+            runtime=10,
+        script:
+            "../scripts/register_rigid.py"
+
+    rule register_t1w_to_template:
+        input:
+            t1w=lambda wildcards: INVENTORY.t1w[wildcards.subject],
+            template=rules.write_template.output.t1w,
+            dwi_mask=session_image(DTI_PRE, rules.compute_dwi_reference.output.mask),
+            dwi_to_t1w=rules.register_dwi_to_t1w.output.xfm,
+        output:
+            affine=subject_file(
+                "xfm",
+                ".mat",
+                datatype="anat",
+                to=DTI_SPACE,
+                mode="image",
+                **{"from": "T1w"},
+            ),
+            warp=subject_file(
+                "xfm",
+                ".nii.gz",
+                datatype="anat",
+                to=DTI_SPACE,
+                mode="image",
+                **{"from": "T1w"},
+            ),
+            brain=subject_file("T1w", ".nii.gz", datatype="anat", desc="brain"),
+        log:
+            logs("register_t1w_to_template", "sub-{subject}"),
+        group:
+            "subject"
+        conda:
+            "../envs/trialmri.yaml"
+        resources:
+            mem_mb=6000,
+            runtime=30,
+        params:
+            syn_iterations=DTI["syn_iterations"],
+        script:
+            "../scripts/register_t1w_to_template.py"
+
+    def native_chain(wildcards):
+        """ANTs order: template side first; the post session adds its rigid to pre last."""
+        chain = {
+            "warp": rules.register_t1w_to_template.output.warp,
+            "affine": rules.register_t1w_to_template.output.affine,
+            "dwi_to_t1w": rules.register_dwi_to_t1w.output.xfm,
+        }
+        if wildcards.session == DTI_POST:
+            chain["session"] = rules.register_sessions.output.xfm
+        return {k: v.format(subject=wildcards.subject) for k, v in chain.items()}
+
+    rule warp_dti_to_template:
+        input:
+            unpack(native_chain),
+            md=rules.fit_tensor.output.md,
+            fa=rules.fit_tensor.output.fa,
+            mask=rules.compute_dwi_reference.output.mask,
+            template=rules.write_template.output.t1w,
+        output:
+            md=dwi_file("dwimap", ".nii.gz", space=DTI_SPACE, res=DTI_RES, param="md"),
+            fa=dwi_file("dwimap", ".nii.gz", space=DTI_SPACE, res=DTI_RES, param="fa"),
+            sidecar=dwi_file(
+                "dwimap", ".json", space=DTI_SPACE, res=DTI_RES, param="md"
+            ),
+        log:
+            logs("warp_dti_to_template", "sub-{subject}_ses-{session}"),
+        group:
+            "subject"
+        conda:
+            "../envs/trialmri.yaml"
+        resources:
+            mem_mb=3000,
+            runtime=10,
+        script:
+            "../scripts/warp_dti_to_template.py"
+
+else:
+
+    rule register_sessions:
+        input:
+            fixed=session_image(DTI_PRE, rules.fit_tensor.output.fa),
+            moving=session_image(DTI_POST, rules.fit_tensor.output.fa),
+        output:
+            xfm=subject_file(
+                "xfm",
+                ".mat",
+                datatype="dwi",
+                ses=DTI_POST,
+                to=DTI_PRE,
+                mode="image",
+                **{"from": "dwi"},
+            ),
+        log:
+            logs("register_sessions", "sub-{subject}"),
+        group:
+            "subject"
+        container:
+            config["containers"]["fsl"]
+        resources:
+            mem_mb=3000,
+            runtime=10,
+        shell:
+            "("
+            + FSL.flirt_rigid("{input.moving}", "{input.fixed}", "{output.xfm}")
+            + ") > {log} 2>&1"
+
+    rule register_fa_to_template:
+        input:
+            fa=session_image(DTI_PRE, rules.fit_tensor.output.fa),
+        output:
+            affine=dwi_pre_file(
+                "xfm", ".mat", to=DTI_SPACE, mode="image", **{"from": "dwi"}
+            ),
+            warp=dwi_pre_file(
+                "xfm", "_warp.nii.gz", to=DTI_SPACE, mode="image", **{"from": "dwi"}
+            ),
+        log:
+            logs("register_fa_to_template", "sub-{subject}"),
+        group:
+            "subject"
+        container:
+            config["containers"]["fsl"]
+        resources:
+            mem_mb=6000,
+            runtime=60,
+        params:
+            prefix=lambda wildcards, output: output.affine[: -len(".mat")],
+        shell:
+            "(" + FSL.fsl_reg_fa("{input.fa}", "{params.prefix}") + ") > {log} 2>&1"
+
+    def fsl_premat(wildcards):
+        if wildcards.session == DTI_POST:
+            return {
+                "premat": rules.register_sessions.output.xfm.format(
+                    subject=wildcards.subject
+                )
+            }
+        return {}
+
+    rule warp_dti_to_template:
+        input:
+            unpack(fsl_premat),
+            md=rules.fit_tensor.output.md,
+            fa=rules.fit_tensor.output.fa,
+            warp=rules.register_fa_to_template.output.warp,
+        output:
+            md=dwi_file("dwimap", ".nii.gz", space=DTI_SPACE, res=DTI_RES, param="md"),
+            fa=dwi_file("dwimap", ".nii.gz", space=DTI_SPACE, res=DTI_RES, param="fa"),
+            sidecar=dwi_file(
+                "dwimap", ".json", space=DTI_SPACE, res=DTI_RES, param="md"
+            ),
+        log:
+            logs("warp_dti_to_template", "sub-{subject}_ses-{session}"),
+        group:
+            "subject"
+        container:
+            config["containers"]["fsl"]
+        resources:
+            mem_mb=3000,
+            runtime=10,
+        params:
+            md=lambda wildcards, input, output: FSL.applywarp(
+                input.md, input.warp, output.md, DTI_RES, input.get("premat")
+            ),
+            fa=lambda wildcards, input, output: FSL.applywarp(
+                input.fa, input.warp, output.fa, DTI_RES, input.get("premat")
+            ),
+            sidecar=lambda wildcards, input: FSL.sidecar_json(
+                config["containers"]["fsl"], input
+            ),
+        shell:
+            "({params.md} && {params.fa} && echo {params.sidecar:q} > {output.sidecar}) > {log} 2>&1"
+
+
+rule plot_dti_qc:
+    input:
+        md=rules.warp_dti_to_template.output.md,
+        fa=rules.warp_dti_to_template.output.fa,
+        md_dwi=rules.fit_tensor.output.md,
+        mask=rules.compute_dwi_reference.output.mask,
+        template=rules.write_template.output.t1w,
+    output:
+        overlay=report(
+            subject_file(
+                "qc", ".png", datatype="figures", ses="{session}", desc="registration"
+            ),
+            caption="../report/dti_registration.rst",
+            category="DTI subject level",
+            subcategory="registration to MNI",
+            labels={
+                "subject": "{subject}",
+                "session": "{session}",
+                "figure": "FA + template edges",
+            },
+        ),
+        histogram=report(
+            subject_file(
+                "qc", ".png", datatype="figures", ses="{session}", desc="mdhistogram"
+            ),
+            caption="../report/dti_md_histogram.rst",
+            category="DTI subject level",
+            subcategory="MD histograms",
+            labels={
+                "subject": "{subject}",
+                "session": "{session}",
+                "figure": "MD histogram",
+            },
+        ),
+    log:
+        logs("plot_dti_qc", "sub-{subject}_ses-{session}"),
+    group:
+        "subject"
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        space=DTI_SPACE,
+    script:
+        "../scripts/plot_dti_qc.py"

@@ -1,0 +1,156 @@
+"""Native registration engine (ANTsPy, in-process): sessions, DWI → T1w, T1w → template.
+
+Chain, each step a transform file (ITK/ANTs format: ``.mat`` affine, ``.nii.gz`` warp field):
+
+- post-session mean b0 → pre-session mean b0, rigid (Mattes mutual information);
+- pre-session mean b0 → the subject's T1w, rigid (mutual information: b0 is T2-weighted);
+- T1w → MNI152 template, affine + SyN, the T1w masked by the DWI brain mask carried into T1w
+  space and dilated (``T1W_MASK_DILATION_MM``) so a scalp does not pull on the template's
+  skull-stripped brain.
+
+:func:`warp_maps` composes the chain so every map is resampled **once** into the template grid.
+ANTs runs single-threaded with a fixed seed (``ants.config.set_ants_deterministic``): the same
+inputs give the same bytes; Snakemake parallelises across subjects instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+from scipy import ndimage
+
+from trialmri.bids.derivatives import map_sidecar
+from trialmri.io import save_nifti, write_json
+from trialmri.templates import TEMPLATE_NAME
+
+T1W_MASK_DILATION_MM = 8.0
+RANDOM_SEED = 20261123
+# SyN iterations per level, coarse to fine (config dti.syn_iterations); ANTsPy's default
+# (40, 20, 0) never refines at full resolution
+SYN_ITERATIONS = (40, 20, 10)
+
+
+def _ants():
+    os.environ.setdefault("ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS", "1")
+    import ants
+    import ants.config
+
+    ants.config.set_ants_deterministic(True, RANDOM_SEED)
+    return ants
+
+
+def ants_version() -> str:
+    from importlib.metadata import version
+
+    return f"antspyx {version('antspyx')}"
+
+
+def _keep(produced: list[str], outputs: list) -> list[str]:
+    """Copy ANTs' temporary transform files to their final paths (same order)."""
+    if len(produced) != len(outputs):
+        raise RuntimeError(f"ANTs wrote {len(produced)} transforms, expected {len(outputs)}: {produced}")
+    for src, dst in zip(produced, outputs):
+        Path(dst).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dst)
+    return [str(p) for p in outputs]
+
+
+def register_rigid(fixed_path, moving_path, out_transform, moving_mask_path=None) -> str:
+    """Rigid (6 dof) transform taking ``moving`` onto ``fixed``, written as an ITK ``.mat``.
+
+    A fixed image finer than the moving one (a 0.8 mm T1w against a 2 mm b0) is first resampled
+    to the moving voxel size: the transform is in world mm, so it holds for the full-resolution
+    image, and the metric costs a fraction of the time.
+    """
+    ants = _ants()
+    fixed, moving = ants.image_read(str(fixed_path)), ants.image_read(str(moving_path))
+    if min(fixed.spacing) < min(moving.spacing) * 0.9:
+        fixed = ants.resample_image(fixed, moving.spacing, use_voxels=False, interp_type=0)
+    kwargs = {}
+    if moving_mask_path is not None:
+        kwargs["moving_mask"] = ants.image_read(str(moving_mask_path))
+    with tempfile.TemporaryDirectory() as tmp:
+        result = ants.registration(fixed, moving, type_of_transform="Rigid", outprefix=f"{tmp}/r_",
+                                   aff_metric="mattes", **kwargs)
+        return _keep(result["fwdtransforms"], [out_transform])[0]
+
+
+def register_t1w_to_template(t1w_path, template_path, dwi_mask_path, dwi_to_t1w, out_affine, out_warp,
+                             masked_t1w_out=None, syn_iterations=SYN_ITERATIONS) -> list[str]:
+    """Affine + SyN from the T1w (masked by the dilated DWI brain mask) to the template.
+
+    A T1w finer than the template is registered at the template's voxel size (world-mm
+    transforms hold for the full-resolution image).
+
+    Returns ``[out_warp, out_affine]``, the order ANTs applies them (warp last in the chain).
+    """
+    ants = _ants()
+    t1w = ants.image_read(str(t1w_path))
+    template = ants.image_read(str(template_path))
+    mask = ants.apply_transforms(t1w, ants.image_read(str(dwi_mask_path)), [str(dwi_to_t1w)],
+                                 interpolator="nearestNeighbor").numpy() > 0.5
+    voxel = np.asarray(t1w.spacing)
+    radius = np.maximum(1, np.round(T1W_MASK_DILATION_MM / voxel)).astype(int)
+    structure = _ellipsoid(radius)
+    brain = ndimage.binary_dilation(mask, structure=structure)
+    masked = t1w.new_image_like(np.where(brain, t1w.numpy(), 0.0).astype(np.float32))
+    if masked_t1w_out is not None:
+        ants.image_write(masked, str(masked_t1w_out))
+    if min(masked.spacing) < min(template.spacing) * 0.9:  # the metric lives on the template grid
+        masked = ants.resample_image(masked, template.spacing, use_voxels=False, interp_type=0)
+    with tempfile.TemporaryDirectory() as tmp:
+        result = ants.registration(template, masked, type_of_transform="SyN", outprefix=f"{tmp}/t_",
+                                   reg_iterations=tuple(syn_iterations))
+        return _keep(result["fwdtransforms"], [out_warp, out_affine])
+
+
+def _ellipsoid(radius: np.ndarray) -> np.ndarray:
+    grid = np.indices(2 * radius + 1) - radius[:, None, None, None]
+    return ((grid / radius[:, None, None, None]) ** 2).sum(0) <= 1.0
+
+
+def warp_maps(maps: dict, valid_mask_path, template_path, transforms: list, outputs: dict) -> np.ndarray:
+    """Resample each map once into the template grid through the whole transform chain.
+
+    ``maps`` and ``outputs`` map a name to a path; all maps share one grid. ``transforms`` is in
+    ANTs' order (template side first: warp, affine, ..., session rigid). Interpolation is
+    normalised by the resampled validity mask (in-mask and finite in every map), so the 0 outside
+    the brain and NaN voxels never blend in; template voxels with less than half their weight
+    from valid data are NaN. Returns that weight (template grid, 0..1).
+    """
+    ants = _ants()
+    transforms = [str(t) for t in transforms]
+    template_nib = nib.load(template_path)
+    template = ants.image_read(str(template_path))
+    reference = ants.image_read(str(next(iter(maps.values()))))
+    arrays = {name: nib.load(path).get_fdata() for name, path in maps.items()}
+    valid = np.asarray(nib.load(valid_mask_path).dataobj) > 0
+    for data in arrays.values():
+        valid &= np.isfinite(data)
+
+    def resample(array):
+        moving = reference.new_image_like(np.ascontiguousarray(array, np.float32))
+        return ants.apply_transforms(template, moving, transforms, interpolator="linear").numpy()
+
+    weight = resample(valid.astype(np.float32))
+    for name, data in arrays.items():
+        moved = resample(np.where(valid, data, 0.0))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            result = np.where(weight >= 0.5, moved / weight, np.nan)
+        save_nifti(outputs[name], result, template_nib.affine,
+                   description=f"trialmri {name} in template space ({ants_version()})")
+    return weight
+
+
+def write_warp_sidecar(path, sources: list, template_path) -> None:
+    """Provenance of maps warped by :func:`warp_maps`: engine, versions, sources and chain."""
+    sidecar = map_sidecar("native", ants_version(), sources, Template=TEMPLATE_NAME,
+                          TemplateFile=str(template_path), TransformOrder="ANTs (last applied first)",
+                          Interpolation="linear, normalised by the resampled valid-voxel weight; "
+                                        "NaN where the weight < 0.5", Units="MD mm2/s, FA unitless")
+    write_json(path, sidecar)
