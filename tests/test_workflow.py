@@ -4,6 +4,10 @@ import json
 import re
 import shutil
 
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import BIN, ROOT, run
@@ -59,6 +63,33 @@ def test_outputs_and_exclusions(first_run, tiny_bids):
     assert (results / "logs" / "check_subject_inputs" / "sub-d01.log").exists()
 
 
+def test_dti_maps_in_mni_for_every_subject_and_session(first_run, tiny_bids):
+    results = first_run / "results"
+    truth = json.loads((tiny_bids / "truth.json").read_text())["dti"]
+    template = nib.load(results / "templates" / "tpl-MNI152NLin2009aSym_res-2_desc-brain_mask.nii.gz")
+    brain = template.get_fdata() > 0
+    subjects = [s for s in truth["subjects"] if s not in HELD_BACK]
+    assert len(subjects) == 7
+    for sub in subjects:
+        for ses in ("pre", "post"):
+            folder = results / f"sub-{sub}" / f"ses-{ses}"
+            stem = folder / "dwi" / f"sub-{sub}_ses-{ses}_space-MNI152NLin2009aSym_res-2_param"
+            md = nib.load(f"{stem}-md_dwimap.nii.gz")
+            assert md.shape == template.shape and np.allclose(md.affine, template.affine)
+            values = md.get_fdata()[brain]
+            assert np.isfinite(values).mean() > 0.95
+            assert 0.6e-3 < np.nanmedian(values) < 1.2e-3  # brain tissue, mm²/s
+            sidecar = json.loads(Path(f"{stem}-md_dwimap.json").read_text())
+            assert sidecar["GeneratedBy"]["Engine"] == "native" and "antspyx" in sidecar["GeneratedBy"]["Software"]
+            assert len(sidecar["Sources"]) == (6 if ses == "post" else 5)  # md, fa + 3 or 4 transforms
+            fit = pd.read_csv(folder / "dwi" / f"sub-{sub}_ses-{ses}_desc-tensor_qc.tsv", sep="\t")
+            assert fit.loc[0, "n_fitted"] + fit.loc[0, "no_signal"] + fit.loc[0, "too_few_volumes"] + fit.loc[
+                0, "rank_deficient"] == fit.loc[0, "n_mask"] > 5000
+            for figure in ("registration", "mdhistogram"):
+                assert (folder / "figures" / f"sub-{sub}_ses-{ses}_desc-{figure}_qc.png").stat().st_size > 10_000
+        assert (results / f"sub-{sub}" / "anat" / f"sub-{sub}_from-T1w_to-MNI152NLin2009aSym_mode-image_xfm.nii.gz").exists()
+
+
 def planned_jobs(output: str) -> set[tuple[str, str]]:
     """(rule, wildcards) of every job a dry run plans."""
     jobs, rule = set(), None
@@ -86,7 +117,12 @@ def test_new_subjects_plan_only_their_jobs_and_the_group_jobs(first_run):
         if path.is_dir() and path.parent.name in ("held", "fmriprep"):
             shutil.move(path, first_run / "bids" / path.relative_to(held))
     jobs = planned_jobs(snakemake(first_run, "-n").stdout)
-    assert jobs == {("check_subject_inputs", f"subject={s}") for s in HELD_BACK} | {
+    dti_subject, = [s for s in HELD_BACK if s.startswith("d")]
+    per_session = {(rule, f"subject={dti_subject}, session={ses}") for ses in ("pre", "post") for rule in (
+        "combine_dwi_series", "compute_dwi_reference", "fit_tensor", "warp_dti_to_template", "plot_dti_qc")}
+    per_subject = {(rule, f"subject={dti_subject}") for rule in (
+        "register_sessions", "register_dwi_to_t1w", "register_t1w_to_template")}
+    assert jobs == {("check_subject_inputs", f"subject={s}") for s in HELD_BACK} | per_session | per_subject | {
         ("check_phenotype", ""), ("collect_input_qc", ""), ("all", "")}
 
 

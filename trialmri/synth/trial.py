@@ -138,6 +138,7 @@ def _write_dti_arm(out: Path, preset: Preset, seed: int, truth: dict, progress: 
     truth_grid = mni_grid(preset.truth_voxel_mm)
     base = dwi.mni_truth(mni_on_grid(truth_grid))
     masks = {roi: roi_mask(spec, truth_grid) & base["brain"] for roi, spec in design.DTI_ROIS.items()}
+    profiles = design.change_profiles(masks, truth_grid.voxel_mm[0])
     save_nifti(out / "truth" / "space-MNI_desc-brain_mask.nii.gz", base["brain"], truth_grid.affine, np.uint8)
     for roi, mask in masks.items():
         save_nifti(out / "truth" / f"space-MNI_label-{roi}_mask.nii.gz", mask, truth_grid.affine, np.uint8)
@@ -164,10 +165,8 @@ def _write_dti_arm(out: Path, preset: Preset, seed: int, truth: dict, progress: 
             tensor = base["tensor"] * info["md_scale"]
             if ses == "post":
                 scale = np.full(truth_grid.shape, info["post_global_scale"], np.float32)
-                planted = np.zeros(truth_grid.shape, bool)
-                for roi, mask in masks.items():  # overlapping atlas ROIs: the first listed wins
-                    scale[mask & ~planted] *= 1.0 - info["delta_frac"][roi]
-                    planted |= mask
+                for roi, profile in profiles.items():
+                    scale *= 1.0 - info["delta_frac"][roi] * profile
                 tensor = tensor * scale[..., None]
             md = dwi.md_of(tensor)
             session_truth = {**base, "tensor": tensor}  # the DWI must carry this session's MD
