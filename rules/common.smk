@@ -7,6 +7,7 @@ from snakemake.utils import validate
 from trialmri.bids.discovery import discover
 from trialmri.bids.naming import bids_path
 from trialmri.bids.phenotype import sessions_tables
+from trialmri.dwi import fsl_commands as FSL
 from trialmri.dwi.fsl_commands import SPACE as FSL_SPACE
 from trialmri.templates import SPACE as NATIVE_SPACE
 from trialmri.inventory import inventory_status
@@ -106,3 +107,57 @@ def dti_session_targets(path):
         for sub in INVENTORY.dti_subjects
         for ses in dti_sessions(sub)
     ]
+
+
+def dwi_file(suffix, ext, **entities):
+    """A derivative of one DTI session: sub-{subject}/ses-{session}/dwi/<name>."""
+    return subject_file(suffix, ext, datatype="dwi", ses="{session}", **entities)
+
+
+def dwi_pre_file(suffix, ext, **entities):
+    """A derivative of the subject's pre session (registration anchors)."""
+    return subject_file(suffix, ext, datatype="dwi", ses=DTI_PRE, **entities)
+
+
+def session_image(session, rule_output):
+    """A session rule's output path for a fixed session, keeping the {subject} wildcard."""
+    return rule_output.replace("{session}", session)
+
+
+def native_chain(wildcards):
+    """ANTs order: template side first; the post session adds its rigid to pre last."""
+    chain = {
+        "warp": rules.register_t1w_to_template.output.warp,
+        "affine": rules.register_t1w_to_template.output.affine,
+        "dwi_to_t1w": rules.register_dwi_to_t1w.output.xfm,
+    }
+    if wildcards.session == DTI_POST:
+        chain["session"] = rules.register_sessions.output.xfm
+    return {k: v.format(subject=wildcards.subject) for k, v in chain.items()}
+
+
+def fsl_premat(wildcards):
+    """FSL: the post session's flirt matrix goes in as applywarp --premat."""
+    if wildcards.session == DTI_POST:
+        return {
+            "premat": rules.register_sessions.output.xfm.format(
+                subject=wildcards.subject
+            )
+        }
+    return {}
+
+
+# FSL engine shell commands, with Snakemake placeholders for paths
+FSL_TENSOR = FSL.dtifit_to_maps(
+    "{input.dwi}",
+    "{input.mask}",
+    "{input.bval}",
+    "{input.bvec}",
+    "{params.prefix}",
+    "{output.md}",
+    "{output.fa}",
+    "{output.ad}",
+    "{output.rd}",
+)
+FSL_FLIRT = FSL.flirt_rigid("{input.moving}", "{input.fixed}", "{output.xfm}")
+FSL_REG = FSL.fsl_reg_fa("{input.fa}", "{params.prefix}")

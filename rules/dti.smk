@@ -1,16 +1,5 @@
 # DTI arm, subject level: series -> mask and mean b0 -> tensor -> registration -> MD in MNI.
 # Engines per step from config dti.engines; both variants of a rule share its name and outputs.
-from trialmri.dwi import fsl_commands as FSL
-
-
-def dwi_file(suffix, ext, **entities):
-    return subject_file(suffix, ext, datatype="dwi", ses="{session}", **entities)
-
-
-def dwi_pre_file(suffix, ext, **entities):
-    return subject_file(suffix, ext, datatype="dwi", ses=DTI_PRE, **entities)
-
-
 rule write_template:
     output:
         t1w=deriv(f"templates/tpl-{NATIVE_SPACE}_res-{DTI_RES}_T1w.nii.gz"),
@@ -125,27 +114,7 @@ else:
                 "_param-md_dwimap.nii.gz", "_dtifit"
             ),
         shell:
-            "("
-            + FSL.dtifit(
-                "{input.dwi}",
-                "{input.mask}",
-                "{input.bval}",
-                "{input.bvec}",
-                "{params.prefix}",
-            )
-            + " && "
-            + FSL.tensor_outputs(
-                "{params.prefix}",
-                "{output.md}",
-                "{output.fa}",
-                "{output.ad}",
-                "{output.rd}",
-            )
-            + " && rm -f {params.prefix}_*) > {log} 2>&1"
-
-
-def session_image(session, rule_output):
-    return rule_output.replace("{session}", session)
+            f"({FSL_TENSOR}) > {{log}} 2>&1"
 
 
 if DTI_ENGINES["registration"] == "native":
@@ -232,17 +201,6 @@ if DTI_ENGINES["registration"] == "native":
         script:
             "../scripts/register_t1w_to_template.py"
 
-    def native_chain(wildcards):
-        """ANTs order: template side first; the post session adds its rigid to pre last."""
-        chain = {
-            "warp": rules.register_t1w_to_template.output.warp,
-            "affine": rules.register_t1w_to_template.output.affine,
-            "dwi_to_t1w": rules.register_dwi_to_t1w.output.xfm,
-        }
-        if wildcards.session == DTI_POST:
-            chain["session"] = rules.register_sessions.output.xfm
-        return {k: v.format(subject=wildcards.subject) for k, v in chain.items()}
-
     rule warp_dti_to_template:
         input:
             unpack(native_chain),
@@ -320,16 +278,7 @@ else:
         params:
             prefix=lambda wildcards, output: output.affine[: -len(".mat")],
         shell:
-            "(" + FSL.fsl_reg_fa("{input.fa}", "{params.prefix}") + ") > {log} 2>&1"
-
-    def fsl_premat(wildcards):
-        if wildcards.session == DTI_POST:
-            return {
-                "premat": rules.register_sessions.output.xfm.format(
-                    subject=wildcards.subject
-                )
-            }
-        return {}
+            f"({FSL_REG}) > {{log}} 2>&1"
 
     rule warp_dti_to_template:
         input:

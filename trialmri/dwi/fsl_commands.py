@@ -49,6 +49,13 @@ def tensor_outputs(prefix: str, md: str, fa: str, ad: str, rd: str) -> str:
     ])
 
 
+def dtifit_to_maps(dwi: str, mask: str, bval: str, bvec: str, prefix: str, md: str, fa: str, ad: str,
+                   rd: str) -> str:
+    """dtifit --wls, our four maps from its outputs, then its intermediate files removed."""
+    return " && ".join([dtifit(dwi, mask, bval, bvec, prefix), tensor_outputs(prefix, md, fa, ad, rd),
+                        f"rm -f {prefix}_*"])
+
+
 def flirt_rigid(moving: str, fixed: str, out_mat: str) -> str:
     """``flirt -dof 6``: session co-registration (post FA onto pre FA), FSL text matrix out."""
     return _join(_argv("flirt", moving, fixed, omat=out_mat, dof=6))
