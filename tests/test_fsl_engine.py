@@ -103,3 +103,6 @@ def test_dry_run_with_fsl_engines_plans_the_fsl_chain(tiny_bids, tmp_path):
     assert "--premat=" in post and "space-MNI152NLin6Asym_res-2_param-md" in post
     pre = re.search(r"applywarp --in=\S+sub-d01_ses-pre_space-dwi_param-md_dwimap.nii.gz .*", out).group(0)
     assert "--premat=" not in pre
+    lint = run([BIN / "snakemake", "-s", ROOT / "Snakefile", "-d", tmp_path, "--configfile",
+                tmp_path / "config.yaml", "--lint"])
+    assert "Congratulations" in lint.stdout + lint.stderr
