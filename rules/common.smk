@@ -8,7 +8,6 @@ from trialmri.bids.discovery import discover
 from trialmri.bids.naming import bids_path
 from trialmri.bids.phenotype import sessions_tables
 from trialmri.dwi import fsl_commands as FSL
-from trialmri.dwi.fsl_commands import SPACE as FSL_SPACE
 from trialmri.templates import SPACE as NATIVE_SPACE
 from trialmri.inventory import inventory_status
 
@@ -74,7 +73,7 @@ def subject_sessions_tables():
 DTI_PRE, DTI_POST = DTI["sessions"]["pre"], DTI["sessions"]["post"]
 DTI_ENGINES = DTI["engines"]
 DTI_RES = DTI["template_resolution_mm"]
-DTI_SPACE = FSL_SPACE if DTI_ENGINES["registration"] == "fsl" else NATIVE_SPACE
+DTI_SPACE = FSL.SPACE if DTI_ENGINES["registration"] == "fsl" else NATIVE_SPACE
 if DTI_ENGINES["topup"] != "native" or DTI_ENGINES["eddy"] != "native":
     raise WorkflowError(
         "config dti.engines: topup and eddy have no FSL rules yet (the distortion and eddy "

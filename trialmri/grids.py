@@ -62,6 +62,11 @@ class Grid:
         return xyz.reshape((3, *self.shape))
 
 
+def same_grid(a, b, atol_mm: float = 1e-3) -> bool:
+    """Whether two images or grids (anything with ``shape`` and ``affine``) share one voxel grid."""
+    return tuple(a.shape[:3]) == tuple(b.shape[:3]) and np.allclose(a.affine, b.affine, atol=atol_mm)
+
+
 def world_to_voxel(affine: np.ndarray, points_mm: np.ndarray) -> np.ndarray:
     """Voxel coordinates (3, ...) of world points ``points_mm`` (3, ...) under ``affine``."""
     inv = np.linalg.inv(affine)

@@ -20,12 +20,7 @@ def read_fsl_gradients(bval_path, bvec_path, n_volumes: int | None = None) -> tu
     A bvec file written N x 3 (as some tools do) is accepted and transposed when N != 3.
     """
     bval_path, bvec_path = Path(bval_path), Path(bvec_path)
-    bvals = np.loadtxt(bval_path, ndmin=2)
-    if bvals.shape[0] != 1 and bvals.shape[1] == 1:
-        bvals = bvals.T
-    if bvals.shape[0] != 1:
-        raise ValueError(f"{bval_path}: b-values must be one row (FSL layout), found {bvals.shape[0]} rows")
-    bvals = bvals[0]
+    bvals = read_bvals(bval_path)
     bvecs = np.loadtxt(bvec_path, ndmin=2)
     if bvecs.shape[0] != 3 and bvecs.shape[1] == 3:
         bvecs = bvecs.T
@@ -33,8 +28,6 @@ def read_fsl_gradients(bval_path, bvec_path, n_volumes: int | None = None) -> tu
         raise ValueError(f"{bvec_path}: b-vectors must be 3 rows x N columns (FSL layout), found shape "
                          f"{bvecs.shape}")
     bvecs = bvecs.T
-    if not np.all(np.isfinite(bvals)) or np.any(bvals < 0):
-        raise ValueError(f"{bval_path}: b-values must be finite and non-negative")
     if not np.all(np.isfinite(bvecs)):
         rows = sorted({int(i) for i in np.argwhere(~np.isfinite(bvecs))[:, 0]})
         raise ValueError(f"{bvec_path}: non-finite b-vector for volume(s) {rows}; write 0 0 0 for a "
@@ -43,12 +36,29 @@ def read_fsl_gradients(bval_path, bvec_path, n_volumes: int | None = None) -> tu
         raise ValueError(f"{bval_path} has {len(bvals)} b-values but {bvec_path} has {len(bvecs)} b-vectors")
     if n_volumes is not None and len(bvals) != n_volumes:
         raise ValueError(f"{bval_path}: {len(bvals)} b-values for an image of {n_volumes} volumes")
-    weighted = bvals > B0_THRESHOLD
-    norms = np.linalg.norm(bvecs[weighted], axis=1)
-    if np.any(np.abs(norms - 1) > 0.05):
+    if not unit_length_ok(bvals, bvecs):
+        norms = np.linalg.norm(bvecs[~is_b0(bvals)], axis=1)
         raise ValueError(f"{bvec_path}: b-vectors of diffusion-weighted volumes must have unit length "
                          f"(found lengths {norms.min():.3f}-{norms.max():.3f})")
     return bvals, bvecs
+
+
+def read_bvals(bval_path) -> np.ndarray:
+    """b-values (N,) in s/mm² from an FSL ``.bval`` (one row; one column is accepted)."""
+    bvals = np.loadtxt(bval_path, ndmin=2)
+    if bvals.shape[0] != 1 and bvals.shape[1] == 1:
+        bvals = bvals.T
+    if bvals.shape[0] != 1:
+        raise ValueError(f"{bval_path}: b-values must be one row (FSL layout), found {bvals.shape[0]} rows")
+    if not np.all(np.isfinite(bvals)) or np.any(bvals < 0):
+        raise ValueError(f"{bval_path}: b-values must be finite and non-negative")
+    return bvals[0]
+
+
+def unit_length_ok(bvals: np.ndarray, bvecs: np.ndarray, tolerance: float = 0.05) -> bool:
+    """Whether every diffusion-weighted volume's b-vector (``bvecs`` (N, 3)) has unit length."""
+    norms = np.linalg.norm(np.asarray(bvecs, float)[~is_b0(bvals)], axis=1)
+    return bool(np.all(np.abs(norms - 1) <= tolerance))
 
 
 def write_fsl_gradients(bval_path, bvec_path, bvals: np.ndarray, bvecs: np.ndarray) -> None:

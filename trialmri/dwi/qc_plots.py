@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import nibabel as nib  # noqa: E402
 import numpy as np  # noqa: E402
 
-from trialmri.grids import Grid, resample  # noqa: E402
+from trialmri.grids import Grid, resample, same_grid  # noqa: E402
 
 MD_RANGE = (0.0, 3.5e-3)  # mm²/s: tissue ~0.7-0.9e-3, free water 3.0e-3 at body temperature
 
@@ -19,7 +19,7 @@ MD_RANGE = (0.0, 3.5e-3)  # mm²/s: tissue ~0.7-0.9e-3, free water 3.0e-3 at bod
 def _template_on(template_path, image) -> np.ndarray:
     template = nib.load(template_path)
     data = template.get_fdata()
-    if template.shape[:3] == image.shape[:3] and np.allclose(template.affine, image.affine, atol=1e-3):
+    if same_grid(template, image):
         return data
     return resample(data, template.affine, Grid(image.shape[:3], image.affine))
 

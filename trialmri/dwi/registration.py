@@ -60,6 +60,13 @@ def _keep(produced: list[str], outputs: list) -> list[str]:
     return [str(p) for p in outputs]
 
 
+def _no_finer_than(ants, image, spacing):
+    """``image`` resampled (linear) to ``spacing`` mm when it is finer; transforms are in world mm."""
+    if min(image.spacing) < min(spacing) * 0.9:
+        return ants.resample_image(image, spacing, use_voxels=False, interp_type=0)
+    return image
+
+
 def register_rigid(fixed_path, moving_path, out_transform, moving_mask_path=None) -> str:
     """Rigid (6 dof) transform taking ``moving`` onto ``fixed``, written as an ITK ``.mat``.
 
@@ -69,8 +76,7 @@ def register_rigid(fixed_path, moving_path, out_transform, moving_mask_path=None
     """
     ants = _ants()
     fixed, moving = ants.image_read(str(fixed_path)), ants.image_read(str(moving_path))
-    if min(fixed.spacing) < min(moving.spacing) * 0.9:
-        fixed = ants.resample_image(fixed, moving.spacing, use_voxels=False, interp_type=0)
+    fixed = _no_finer_than(ants, fixed, moving.spacing)
     kwargs = {}
     if moving_mask_path is not None:
         kwargs["moving_mask"] = ants.image_read(str(moving_mask_path))
@@ -94,24 +100,16 @@ def register_t1w_to_template(t1w_path, template_path, dwi_mask_path, dwi_to_t1w,
     template = ants.image_read(str(template_path))
     mask = ants.apply_transforms(t1w, ants.image_read(str(dwi_mask_path)), [str(dwi_to_t1w)],
                                  interpolator="nearestNeighbor").numpy() > 0.5
-    voxel = np.asarray(t1w.spacing)
-    radius = np.maximum(1, np.round(T1W_MASK_DILATION_MM / voxel)).astype(int)
-    structure = _ellipsoid(radius)
-    brain = ndimage.binary_dilation(mask, structure=structure)
+    # dilate by a distance in mm, whatever the T1w's voxel size
+    brain = ndimage.distance_transform_edt(~mask, sampling=t1w.spacing) <= T1W_MASK_DILATION_MM
     masked = t1w.new_image_like(np.where(brain, t1w.numpy(), 0.0).astype(np.float32))
     if masked_t1w_out is not None:
         ants.image_write(masked, str(masked_t1w_out))
-    if min(masked.spacing) < min(template.spacing) * 0.9:  # the metric lives on the template grid
-        masked = ants.resample_image(masked, template.spacing, use_voxels=False, interp_type=0)
+    masked = _no_finer_than(ants, masked, template.spacing)  # the metric lives on the template grid
     with tempfile.TemporaryDirectory() as tmp:
         result = ants.registration(template, masked, type_of_transform="SyN", outprefix=f"{tmp}/t_",
                                    reg_iterations=tuple(syn_iterations))
         return _keep(result["fwdtransforms"], [out_warp, out_affine])
-
-
-def _ellipsoid(radius: np.ndarray) -> np.ndarray:
-    grid = np.indices(2 * radius + 1) - radius[:, None, None, None]
-    return ((grid / radius[:, None, None, None]) ** 2).sum(0) <= 1.0
 
 
 def warp_maps(maps: dict, valid_mask_path, template_path, transforms: list, outputs: dict) -> np.ndarray:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import nibabel as nib
 import numpy as np
 
-from trialmri.dwi.gradients import write_fsl_gradients
+from trialmri.dwi.gradients import read_bvals, write_fsl_gradients
 from trialmri.dwi.mask import brain_mask, mean_b0
 from trialmri.dwi.tensor_files import load_dwi
+from trialmri.grids import same_grid
 from trialmri.io import save_nifti
 
 
@@ -20,8 +21,7 @@ def combine_series(series: list[tuple[str, str, str]], out_dwi, out_bval, out_bv
     images, data, bvals, bvecs = [], [], [], []
     for nii, bval, bvec in series:
         image, array, b, g = load_dwi(nii, bval, bvec)
-        if images and (image.shape[:3] != images[0].shape[:3] or not np.allclose(image.affine, images[0].affine,
-                                                                                   atol=1e-3)):
+        if images and not same_grid(image, images[0]):
             raise ValueError(f"{nii}: grid {image.shape[:3]} differs from {series[0][0]}; the series of one "
                              f"session must share a grid")
         images.append(image)
@@ -37,7 +37,7 @@ def combine_series(series: list[tuple[str, str, str]], out_dwi, out_bval, out_bv
 def write_reference(dwi_path, bval_path, out_b0, out_mask) -> int:
     """Mean b0 and brain mask of a DWI series; returns the mask's voxel count."""
     image = nib.load(dwi_path)
-    bvals = np.loadtxt(bval_path, ndmin=1)
+    bvals = read_bvals(bval_path)
     b0 = mean_b0(image.get_fdata(dtype=np.float32), bvals)
     mask = brain_mask(b0)
     save_nifti(out_b0, b0, image.affine, description="trialmri mean b0")

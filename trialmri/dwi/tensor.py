@@ -75,13 +75,14 @@ def fit_wls(data: np.ndarray, bvals: np.ndarray, bvecs: np.ndarray, mask: np.nda
     reason = np.zeros(index.size, np.int8)  # 0 fitted, 1 no signal, 2 too few volumes, 3 rank
     flat = data.reshape(-1, data.shape[-1])
     outer = np.einsum("ni,nj->nij", design, design).reshape(len(bvals), -1)  # (N, 49)
+    ols = np.linalg.pinv(design).T  # (N, 7): the OLS solution shared by voxels with every volume
     starts = range(0, index.size, _CHUNK)
     if progress:
         from tqdm import tqdm
         starts = tqdm(starts, desc="tensor fit", unit="chunk")
     for start in starts:
         part = slice(start, start + _CHUNK)
-        params[part], reason[part] = _fit_chunk(flat[index[part]].astype(np.float64), design, outer)
+        params[part], reason[part] = _fit_chunk(flat[index[part]].astype(np.float64), design, outer, ols)
     params /= column_scale
     counts = {"n_mask": int(index.size), "n_fitted": int(np.sum(reason == 0)),
               "no_signal": int(np.sum(reason == 1)), "too_few_volumes": int(np.sum(reason == 2)),
@@ -98,7 +99,7 @@ def fit_wls(data: np.ndarray, bvals: np.ndarray, bvecs: np.ndarray, mask: np.nda
     return TensorFit(counts=counts, **out)
 
 
-def _fit_chunk(signal: np.ndarray, design: np.ndarray, outer: np.ndarray):
+def _fit_chunk(signal: np.ndarray, design: np.ndarray, outer: np.ndarray, ols: np.ndarray):
     """Two-step WLS for (V, N) signals; returns params (V, 7) and reason codes (V,).
 
     ``design`` has its columns scaled to unit maximum (b ~ 1000 vs 1) so that the normal
@@ -110,7 +111,7 @@ def _fit_chunk(signal: np.ndarray, design: np.ndarray, outer: np.ndarray):
     reason = np.where(n_valid == 0, 1, np.where(n_valid < N_PARAMS, 2, 0)).astype(np.int8)
     complete = n_valid == design.shape[0]
     if complete.all():  # ordinary least squares shares one pseudo-inverse
-        beta = log_signal @ np.linalg.pinv(design).T
+        beta = log_signal @ ols
     else:
         beta = _weighted_solve(valid.astype(np.float64), log_signal, design, outer, reason)
     weights = np.exp(np.clip(2.0 * (beta @ design.T), -700, 700))

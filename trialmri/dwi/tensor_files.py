@@ -10,6 +10,7 @@ import pandas as pd
 
 from trialmri.dwi.gradients import read_fsl_gradients
 from trialmri.dwi.tensor import METRICS, TensorFit, fit_wls
+from trialmri.grids import same_grid
 from trialmri.io import save_nifti, write_tsv
 
 
@@ -22,12 +23,12 @@ def load_dwi(dwi_path, bval_path, bvec_path):
     return image, image.get_fdata(dtype=np.float64), bvals, bvecs
 
 
-def load_mask(mask_path, shape, affine) -> np.ndarray:
+def load_mask(mask_path, dwi_image) -> np.ndarray:
     """A boolean mask that must sit on the DWI grid (same shape and affine)."""
     image = nib.load(mask_path)
-    if image.shape[:3] != tuple(shape) or not np.allclose(image.affine, affine, atol=1e-3):
-        raise ValueError(f"{mask_path}: mask grid {image.shape[:3]} does not match the DWI grid {tuple(shape)}; "
-                         f"resample the mask to the DWI first")
+    if not same_grid(image, dwi_image):
+        raise ValueError(f"{mask_path}: mask grid {image.shape[:3]} does not match the DWI grid "
+                         f"{dwi_image.shape[:3]}; resample the mask to the DWI first")
     return np.asarray(image.dataobj) > 0
 
 
@@ -37,12 +38,12 @@ def fit_tensor_files(dwi_path, bval_path, bvec_path, outputs: dict, mask_path=No
 
     The QC table (one row: ``qc_labels`` then the fit's counts and medians) goes to ``qc_path``.
     """
-    image, data, bvals, bvecs = load_dwi(dwi_path, bval_path, bvec_path)
-    mask = None if mask_path is None else load_mask(mask_path, image.shape[:3], image.affine)
-    fit = fit_wls(data, bvals, bvecs, mask, progress=progress)
     unknown = set(outputs) - set(METRICS)
     if unknown:
         raise ValueError(f"unknown tensor metric(s) {sorted(unknown)}; choose from {METRICS}")
+    image, data, bvals, bvecs = load_dwi(dwi_path, bval_path, bvec_path)
+    mask = None if mask_path is None else load_mask(mask_path, image)
+    fit = fit_wls(data, bvals, bvecs, mask, progress=progress)
     for name, path in outputs.items():
         units = "mm2/s" if name != "fa" else "unitless"
         save_nifti(path, getattr(fit, name), image.affine, description=f"trialmri WLS tensor {name} ({units})")

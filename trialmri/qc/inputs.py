@@ -14,6 +14,8 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 
+from trialmri.dwi.gradients import unit_length_ok
+from trialmri.grids import same_grid
 from trialmri.qc.table import COLUMNS, qc_row
 
 PE_CODES = {"i", "i-", "j", "j-", "k", "k-"}
@@ -66,8 +68,7 @@ def _check_dwi(rows: _Rows, session: str, parts: dict[str, str]):
                  f"{n_vol} volumes but {len(bvals)} b-values and {bvecs.shape[1]} b-vectors; "
                  "the three must agree")
     if bvals is not None and bvecs is not None and len(bvals) == bvecs.shape[1]:
-        norms = np.linalg.norm(bvecs[:, bvals > 0], axis=0)
-        rows.add(session, parts["bvec"], "unit b-vectors", bool(np.all(np.abs(norms - 1) < 0.05)),
+        rows.add(session, parts["bvec"], "unit b-vectors", unit_length_ok(bvals, bvecs.T),
                  "b-vectors of diffusion-weighted volumes must have unit length")
     try:
         meta = json.loads(Path(parts["json"]).read_text())
@@ -103,8 +104,7 @@ def check_subject(subject: str, files: dict[str, str]) -> pd.DataFrame:
         good = [(d, img) for d, img in images.items() if img is not None]
         if len(good) == 2:
             (d1, a), (d2, b) = good
-            same = a.shape[:3] == b.shape[:3] and np.allclose(a.affine, b.affine, atol=1e-3)
-            rows.add(ses, by_dir[d2]["nii"], "same geometry as dir-" + d1, same,
+            rows.add(ses, by_dir[d2]["nii"], "same geometry as dir-" + d1, same_grid(a, b),
                      f"dir-{d1} and dir-{d2} differ in grid ({a.shape[:3]} vs {b.shape[:3]}) or affine; "
                      "they must be acquired with the same geometry")
     for ses, parts in sorted(bold.items()):
