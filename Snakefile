@@ -10,6 +10,7 @@ configfile: "config/config.yaml"
 include: "rules/common.smk"
 include: "rules/inputs.smk"
 include: "rules/dti.smk"
+include: "rules/dti_group.smk"
 
 
 rule all:
@@ -21,3 +22,13 @@ rule all:
         dti_session_targets(rules.warp_dti_to_template.output.md),
         dti_session_targets(rules.plot_dti_qc.output.overlay),
         dti_session_targets(rules.plot_dti_qc.output.histogram),
+        dti_group_targets(
+            rules.make_dti_rois.output.counts,
+            rules.make_dti_rois.output.figure,
+            rules.test_dti_groups.output.ttests,
+            rules.fit_dti_models.output.table2,
+            rules.fit_dti_models.output.table2_html,
+            rules.fit_dti_models.output.sensitivity,
+            rules.plot_dti_scatter.output.png,
+            rules.plot_dti_scatter.output.svg,
+        ),

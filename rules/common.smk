@@ -108,6 +108,11 @@ def dti_session_targets(path):
     ]
 
 
+def dti_session_keys():
+    """``[subject, session]`` of every DTI session, in the order of :func:`dti_session_targets`."""
+    return [[sub, ses] for sub in INVENTORY.dti_subjects for ses in dti_sessions(sub)]
+
+
 def dwi_file(suffix, ext, **entities):
     """A derivative of one DTI session: sub-{subject}/ses-{session}/dwi/<name>."""
     return subject_file(suffix, ext, datatype="dwi", ses="{session}", **entities)
@@ -160,3 +165,32 @@ FSL_TENSOR = FSL.dtifit_to_maps(
 )
 FSL_FLIRT = FSL.flirt_rigid("{input.moving}", "{input.fixed}", "{output.xfm}")
 FSL_REG = FSL.fsl_reg_fa("{input.fa}", "{params.prefix}")
+
+
+# --- DTI arm, group level --------------------------------------------------------------------
+DTI_ROIS = DTI["rois"]
+DTI_STATS = DTI["statistics"]
+DTI_OUTCOMES = list(DTI_STATS["outcomes"])
+DTI_GRID = f"space-{DTI_SPACE}_res-{DTI_RES}"
+
+
+def dti_group_file(name):
+    """A group-level DTI table: output_dir/group/dti/<name>."""
+    return deriv(f"group/dti/{name}")
+
+
+def dti_reference_map():
+    """The MD map whose grid the ROI masks take (every MD map shares it; the first is used)."""
+    return dti_session_targets(rules.warp_dti_to_template.output.md)[:1]
+
+
+def dti_sessions_tables():
+    """The sessions tables (clinical scores per session) of the DTI subjects."""
+    return sessions_tables(BIDS, INVENTORY.dti_subjects)
+
+
+def dti_group_targets(*paths):
+    """Group-level DTI outputs (``{roi}``/``{outcome}`` expanded), or none without DTI subjects."""
+    if not INVENTORY.dti_subjects:
+        return []
+    return expand(list(paths), roi=list(DTI_ROIS), outcome=DTI_OUTCOMES)

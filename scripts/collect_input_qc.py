@@ -5,13 +5,13 @@ import pandas as pd
 from trialmri.inventory import plot_inventory
 from trialmri.io import read_tsv, write_tsv
 from trialmri.qc.inputs import failures_as_exclusions
-from trialmri.qc.table import COLUMNS
+from trialmri.qc.table import COLUMNS, EXCLUSION_COLUMNS
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):
     frames = [read_tsv(path) for path in snakemake.input.qc]
     qc = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
-    found = pd.DataFrame(snakemake.params.discovery_exclusions, columns=["subject", "session", "step", "reason"])
+    found = pd.DataFrame(snakemake.params.discovery_exclusions, columns=EXCLUSION_COLUMNS)
     phenotype = read_tsv(snakemake.input.phenotype)
     exclusions = pd.concat([found, failures_as_exclusions(qc), failures_as_exclusions(phenotype, "phenotype")],
                            ignore_index=True)

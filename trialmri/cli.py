@@ -16,8 +16,9 @@ def _add_synth(sub) -> None:
     p = sub.add_parser("synth", help="write a synthetic trial as a BIDS dataset with truth.json",
                        description="Write a synthetic drug trial (DTI and rsfMRI arms) as a BIDS "
                                    "dataset, with every planted quantity in truth.json.")
-    p.add_argument("--preset", choices=["tiny", "study"], default="tiny",
-                   help="tiny: 8+8 subjects at 4 mm (~1 min); study: the studies' sizes (~2 h, ~14 GB)")
+    p.add_argument("--preset", choices=["tiny", "study", "study-n"], default="tiny",
+                   help="tiny: 8+8 subjects at 4 mm (~1 min); study: the studies' sizes (~2 h, "
+                        "~14 GB); study-n: the studies' 98+46 subjects at the tiny geometry (~12 min)")
     p.add_argument("--seed", type=int, default=0, help="random seed; same seed, same bytes")
     p.add_argument("--out", required=True, help="output folder (must not exist or be empty)")
     for name in ("susceptibility", "motion", "eddy", "noise"):

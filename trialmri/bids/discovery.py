@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from trialmri.bids.phenotype import load_participants
+from trialmri.qc.table import EXCLUSION_COLUMNS
 
 IGNORED = re.compile(r"/(truth|derivatives|code|sourcedata)(/|$)")
 
@@ -65,7 +66,7 @@ class Inventory:
 
     def exclusions_table(self) -> pd.DataFrame:
         rows = [asdict(e) for e in self.exclusions]
-        return pd.DataFrame(rows, columns=["subject", "session", "step", "reason"])
+        return pd.DataFrame(rows, columns=EXCLUSION_COLUMNS)
 
 
 def _layout(root: Path, derivative: bool):

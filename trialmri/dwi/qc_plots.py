@@ -1,4 +1,5 @@
-"""QC figures of the DTI subject level: registration overlay and MD histograms (PNG)."""
+"""QC figures of the DTI arm: registration overlay and MD histograms per session, and the ROI masks
+on the template (PNG)."""
 
 from __future__ import annotations
 
@@ -77,5 +78,45 @@ def md_histogram(md_dwi_path, mask_path, md_template_path, out_png, title: str =
     fig.tight_layout()
     Path(out_png).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out_png, dpi=90)
+    plt.close(fig)
+    return Path(out_png)
+
+
+ROI_COLOURS = ("#e03131", "#1971c2", "#f08c00", "#2f9e44", "#9c36b5", "#0c8599", "#e8590c",
+               "#5c940d", "#c2255c", "#3b5bdb")
+
+
+def roi_overlay(masks: dict[str, np.ndarray], affine: np.ndarray, template_path, out_png,
+                labels: dict[str, str] | None = None, title: str = "") -> Path:
+    """Every ROI mask in its own colour on the template: for each ROI, the axial, coronal and
+    sagittal slices through its centre of mass (one row per ROI), with its voxel count."""
+    from matplotlib.colors import ListedColormap
+
+    labels = labels or {}
+    shape = next(iter(masks.values())).shape
+    template = _template_on(template_path, Grid(shape, affine))
+    vmax = np.percentile(template[template > 0], 99) if np.any(template > 0) else 1.0
+    fig, axes = plt.subplots(len(masks), 3, figsize=(7.5, 2.5 * len(masks)), facecolor="black",
+                             squeeze=False)
+    for row, (name, mask) in enumerate(masks.items()):
+        colour = ROI_COLOURS[row % len(ROI_COLOURS)]
+        centre = np.round(np.argwhere(mask).mean(axis=0)).astype(int)
+        world = affine[:3, :3] @ centre + affine[:3, 3]
+        for col, axis in enumerate((2, 1, 0)):  # axial, coronal, sagittal
+            take = [slice(None)] * 3
+            take[axis] = centre[axis]
+            ax = axes[row, col]
+            ax.imshow(np.rot90(template[tuple(take)]), cmap="gray", vmin=0, vmax=vmax)
+            ax.imshow(np.rot90(np.where(mask[tuple(take)], 1.0, np.nan)), cmap=ListedColormap([colour]),
+                      alpha=0.85, interpolation="nearest")
+            ax.set_axis_off()
+            ax.set_title(f"{'zyx'[col]} = {world[axis]:.0f} mm", color="white", fontsize=7)
+        axes[row, 0].text(-0.05, 0.5, f"{labels.get(name, name)}\n{int(mask.sum())} voxels", color=colour,
+                          fontsize=9, ha="right", va="center", transform=axes[row, 0].transAxes)
+    fig.suptitle(title or "ROI masks on the template (slices through each ROI's centre)",
+                 color="white", fontsize=10)
+    fig.tight_layout(rect=(0.12, 0, 1, 0.98))
+    Path(out_png).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out_png, dpi=90, facecolor="black")
     plt.close(fig)
     return Path(out_png)

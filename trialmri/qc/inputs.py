@@ -16,7 +16,7 @@ import pandas as pd
 
 from trialmri.dwi.gradients import unit_length_ok
 from trialmri.grids import same_grid
-from trialmri.qc.table import COLUMNS, qc_row
+from trialmri.qc.table import COLUMNS, EXCLUSION_COLUMNS, qc_row
 
 PE_CODES = {"i", "i-", "j", "j-", "k", "k-"}
 
@@ -123,7 +123,7 @@ def failures_as_exclusions(qc: pd.DataFrame, step: str = "input_qc") -> pd.DataF
     """One exclusion row per (subject, session) with failed checks, reasons joined."""
     failed = qc[qc["status"] == "fail"]
     if failed.empty:
-        return pd.DataFrame(columns=["subject", "session", "step", "reason"])
+        return pd.DataFrame(columns=EXCLUSION_COLUMNS)
     grouped = failed.groupby(["subject", "session"], sort=True)
     return pd.DataFrame([{"subject": s, "session": ses, "step": step,
                           "reason": "; ".join(f"{r.file}: {r.message}" for r in g.itertuples())}

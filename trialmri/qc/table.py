@@ -9,3 +9,6 @@ def qc_row(subject: str, session: str | None, file: str, check: str, ok: bool, m
     """A QC row; ``status`` is pass or fail, and only a failure keeps its message (what and how to fix)."""
     return {"subject": subject, "session": session or "n/a", "file": file, "check": check,
             "status": "pass" if ok else "fail", "message": "" if ok else message}
+
+# The exclusions table: who or what was left out of an analysis, and why.
+EXCLUSION_COLUMNS = ["subject", "session", "step", "reason"]

@@ -75,8 +75,13 @@ def _labels(prefix: str, n: int) -> list[str]:
     return [f"{prefix}{i:0{width}d}" for i in range(1, n + 1)]
 
 
-def dti_design(preset: Preset, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """DTI-arm participants, their per-session clinical scores and the planted truth."""
+def dti_design(preset: Preset, rng: np.random.Generator,
+               clinical: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """DTI-arm participants, their per-session clinical scores and the planted truth.
+
+    ``clinical`` replaces :data:`CLINICAL` (e.g. with no ΔMD coefficients, for null replicates).
+    """
+    clinical = CLINICAL if clinical is None else clinical
     groups = [g for g, n in preset.dti_groups.items() for _ in range(n)]
     groups = list(rng.permutation(groups))
     subjects = _labels("d", len(groups))
@@ -92,14 +97,14 @@ def dti_design(preset: Preset, rng: np.random.Generator) -> tuple[pd.DataFrame, 
         "psychotropic_medication": rng.choice(["yes", "no"], len(groups), p=[0.6, 0.4]),
     })
     truth: dict = {"rois": DTI_ROIS, "delta_frac_mean": DELTA_FRAC_MEAN,
-                   "delta_frac_sd": DELTA_FRAC_SD, "clinical": CLINICAL, "subjects": {}}
+                   "delta_frac_sd": DELTA_FRAC_SD, "clinical": clinical, "subjects": {}}
     rows = []
     for sub, group in zip(subjects, groups):
         delta = {roi: float(rng.normal(DELTA_FRAC_MEAN[group], DELTA_FRAC_SD)) for roi in DTI_ROIS}
         z = {roi: (delta[roi] - np.mean(list(DELTA_FRAC_MEAN.values()))) / DELTA_FRAC_SD
              for roi in DTI_ROIS}
         scores = {}
-        for measure, spec in CLINICAL.items():
+        for measure, spec in clinical.items():
             change = spec["intercept"][group] + rng.normal(0, spec["noise_sd"])
             if group == "ketamine":
                 change += sum(c * z[roi] for roi, c in spec["ketamine_coef"].items())

@@ -1,4 +1,6 @@
-"""Sizes of the synthetic trials: ``tiny`` for demos and tests, ``study`` for the studies' own.
+"""Sizes of the synthetic trials: ``tiny`` for demos and tests, ``study`` for the studies' own,
+``study-n`` for the studies' sample sizes at the tiny preset's geometry (group statistics at the
+study's n in minutes rather than hours).
 
 Study dimensions come from the source papers (SPEC.md): DTI 2 mm, 104 x 104 x 72, 4 b0 + 30
 directions at b = 1000, 67 ketamine + 31 vehicle; rsfMRI 3.75 x 3.75 x 3.5 mm, TR 2.5 s, 8 min,
@@ -62,6 +64,13 @@ PRESETS = {
         bold_volumes=192,
     ),
 }
+PRESETS["study-n"] = replace(
+    PRESETS["tiny"],
+    name="study-n",
+    dti_groups=PRESETS["study"].dti_groups,
+    rs_groups=PRESETS["study"].rs_groups,
+    rs_missing=PRESETS["study"].rs_missing,
+)
 
 
 def get_preset(name: str, **overrides) -> Preset:

@@ -1,0 +1,12 @@
+"""Snakemake glue: ketamine vs vehicle t-tests on Δscores and raw and Winsorized ΔMD."""
+
+from trialmri.io import read_tsv, write_tsv
+from trialmri.runlog import log_to
+from trialmri.stats.dti_tests import group_ttests
+
+with log_to(snakemake.log[0]):
+    p = snakemake.params
+    table = read_tsv(snakemake.input.table)
+    tests = group_ttests(table, p.outcomes, p.groups["treatment"], p.groups["control"])
+    write_tsv(snakemake.output.ttests, tests)
+    print(tests[["roi", "variable", "t", "df", "p"]].to_string(index=False))

@@ -1,0 +1,173 @@
+"""The DTI arm's analysis table: ΔMD per subject and ROI, Winsorized, with Δscores and covariates.
+
+One row per subject x ROI (long, the form R and statsmodels read):
+
+``subject, group_label, group, roi, md_pre, md_post, delta_md_raw, delta_md_winsorized,
+delta_<outcome>..., <covariate>...``
+
+- MD in 10⁻³ mm²/s; ΔMD = MD(pre) − MD(post) (positive = lower MD after the infusion);
+- Δscore = score(pre) − score(post) (positive = improvement);
+- ``group`` = 1 for the treatment arm (ketamine), 0 for the control arm (vehicle);
+- Winsorizing is per ROI over all subjects of both groups (:mod:`trialmri.stats.winsorize`);
+- covariates: ``baseline_md`` = MD(pre) of the row's ROI, or a participants.tsv column, coded
+  0/1 against a reference level or by a threshold (``at_least``), or numeric as given.
+
+Every subject or value left out is an exclusion row (subject, session, step, reason).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from trialmri.qc.table import EXCLUSION_COLUMNS
+from trialmri.stats.winsorize import winsorize
+
+STEP = "dti_group"
+WINSOR_COLUMNS = ["roi", "method", "k", "lower", "upper", "n", "low", "high", "n_low", "n_high",
+                  "n_changed"]
+
+
+def _exclusion(subject, session, reason) -> dict:
+    return {"subject": subject, "session": session, "step": STEP, "reason": reason}
+
+
+def delta_md(roi_md: pd.DataFrame, subjects: dict[str, str], pre: str, post: str,
+             min_coverage: float) -> tuple[pd.DataFrame, list[dict]]:
+    """ΔMD per subject and ROI from the long ROI table (``subject, session, roi, md, coverage``).
+
+    ``subjects`` maps every DTI subject to its group label. A subject without both sessions, or an
+    ROI value whose coverage is below ``min_coverage``, gives NaN and an exclusion row.
+    """
+    rows, excluded = [], []
+    for subject, label in subjects.items():
+        mine = roi_md[roi_md["subject"] == subject]
+        missing = [s for s in (pre, post) if s not in set(mine["session"])]
+        if missing:
+            excluded.append(_exclusion(subject, ",".join(missing), f"no MD map for session "
+                                       f"{' and '.join(missing)}: ΔMD needs both {pre} and {post}"))
+            continue
+        wide = mine.pivot(index="roi", columns="session", values=["md", "coverage"])
+        for roi in wide.index:
+            values = {}
+            for ses in (pre, post):
+                cover = wide.loc[roi, ("coverage", ses)]
+                values[ses] = wide.loc[roi, ("md", ses)] if cover >= min_coverage else np.nan
+                if cover < min_coverage:
+                    excluded.append(_exclusion(subject, ses, f"ROI {roi}: only {cover:.0%} of its "
+                                               f"voxels have an MD value (< {min_coverage:.0%}, "
+                                               "config dti.statistics.min_roi_coverage)"))
+            rows.append({"subject": subject, "group_label": label, "roi": roi, "md_pre": values[pre],
+                         "md_post": values[post], "delta_md_raw": values[pre] - values[post]})
+    columns = ["subject", "group_label", "roi", "md_pre", "md_post", "delta_md_raw"]
+    return pd.DataFrame(rows, columns=columns), excluded
+
+
+def winsorize_by_roi(table: pd.DataFrame, method: str, k: float, lower: float,
+                     upper: float) -> tuple[pd.Series, pd.DataFrame]:
+    """Winsorized ``delta_md_raw`` per ROI (aligned with ``table``) and a report per ROI."""
+    out = pd.Series(np.nan, index=table.index, name="delta_md_winsorized")
+    report = []
+    for roi, rows in table.groupby("roi", sort=False):
+        result = winsorize(rows["delta_md_raw"].to_numpy(), method=method, k=k, lower=lower, upper=upper)
+        out.loc[rows.index] = result.values
+        report.append({"roi": roi, "method": method, "k": k if method == "sd" else np.nan,
+                       "lower": lower if method == "percentile" else np.nan,
+                       "upper": upper if method == "percentile" else np.nan,
+                       "n": int(np.isfinite(rows["delta_md_raw"]).sum()), "low": result.low,
+                       "high": result.high, "n_low": result.n_low, "n_high": result.n_high,
+                       "n_changed": result.n_changed})
+    return out, pd.DataFrame(report, columns=WINSOR_COLUMNS)
+
+
+def score_changes(sessions: pd.DataFrame, subjects, outcomes: dict[str, str], pre: str,
+                  post: str) -> tuple[pd.DataFrame, list[dict]]:
+    """Δscore = score(pre) − score(post) per subject for each outcome (name -> column of the
+    sessions tables). Missing or non-numeric scores give NaN and an exclusion row."""
+    out = pd.DataFrame({"subject": list(subjects)})
+    excluded = []
+    ses_id = sessions["session_id"].astype(str).str.removeprefix("ses-")
+    sub_id = sessions["participant_id"].astype(str).str.removeprefix("sub-")
+    for name, column in outcomes.items():
+        if column not in sessions:
+            raise ValueError(f"the sessions tables (sub-*_sessions.tsv) have no column {column!r} "
+                             f"for outcome {name!r}; set phenotype.sessions.{name} in the config")
+        numeric = pd.to_numeric(sessions[column], errors="coerce")
+        deltas = []
+        for subject in out["subject"]:
+            values = {}
+            for ses in (pre, post):
+                row = (sub_id == subject) & (ses_id == ses)
+                raw = sessions.loc[row, column]
+                values[ses] = numeric[row].iloc[0] if row.any() else np.nan
+                if not row.any() or raw.isna().all():
+                    excluded.append(_exclusion(subject, ses, f"no {column} score in "
+                                               f"sub-{subject}_sessions.tsv: left out of the "
+                                               f"{name} analyses"))
+                elif not np.isfinite(values[ses]):
+                    excluded.append(_exclusion(subject, ses, f"{column} = {raw.iloc[0]!r} in "
+                                               f"sub-{subject}_sessions.tsv is not a number: left "
+                                               f"out of the {name} analyses"))
+            deltas.append(values[pre] - values[post])
+        out[f"delta_{name}"] = deltas
+    return out, excluded
+
+
+def participant_covariates(participants: pd.DataFrame, subjects, covariates: dict[str, dict],
+                           columns: dict[str, str]) -> pd.DataFrame:
+    """Covariates from participants.tsv, one column per name of ``covariates`` whose source is
+    ``participants``. ``columns`` maps phenotype keys to column names (config
+    ``phenotype.participants``). Coding: ``reference`` level -> 0, the one other level -> 1;
+    ``at_least`` t -> 1 where the value >= t; otherwise the numeric value."""
+    ids = participants["participant_id"].astype(str).str.removeprefix("sub-")
+    table = participants.set_index(ids)
+    out = pd.DataFrame({"subject": list(subjects)})
+    for name, spec in covariates.items():
+        if spec.get("source") != "participants":
+            continue
+        column = columns.get(spec["column"], spec["column"])
+        if column not in table:
+            raise ValueError(f"participants.tsv has no column {column!r} for covariate {name!r}; "
+                             f"set phenotype.participants.{spec['column']} in the config")
+        values = table[column].reindex(out["subject"])
+        if spec.get("reference") is not None:
+            levels = sorted(set(values.dropna().astype(str)) - {str(spec["reference"])})
+            if len(levels) > 1:
+                raise ValueError(f"covariate {name!r}: participants.tsv column {column!r} has levels "
+                                 f"{levels} besides the reference {spec['reference']!r}; a "
+                                 "sensitivity covariate is coded 0/1, so it must have two levels")
+            coded = np.where(values.isna(), np.nan, (values.astype(str) != str(spec["reference"])) * 1.0)
+        else:
+            numeric = pd.to_numeric(values, errors="coerce")
+            bad = values.notna() & numeric.isna()
+            if bad.any():
+                raise ValueError(f"covariate {name!r}: participants.tsv column {column!r} is not "
+                                 f"numeric for sub-{', sub-'.join(values.index[bad])}")
+            at_least = spec.get("at_least")
+            coded = numeric if at_least is None else np.where(numeric.isna(), np.nan,
+                                                              (numeric >= at_least) * 1.0)
+        out[name] = np.asarray(coded, dtype=float)
+    return out
+
+
+def analysis_table(roi_md: pd.DataFrame, subjects: dict[str, str], participants: pd.DataFrame,
+                   sessions: pd.DataFrame, *, pre: str, post: str, treatment: str,
+                   outcomes: dict[str, str], covariates: dict[str, dict],
+                   participant_columns: dict[str, str], winsorizing: dict,
+                   min_coverage: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The analysis table (module docstring), the Winsorizing report and the exclusions."""
+    table, excluded = delta_md(roi_md, subjects, pre, post, min_coverage)
+    table["group"] = (table["group_label"] == treatment).astype(int)
+    table["delta_md_winsorized"], report = winsorize_by_roi(
+        table, winsorizing["method"], winsorizing.get("k", 3.0), winsorizing.get("lower", 5.0),
+        winsorizing.get("upper", 95.0))
+    scores, more = score_changes(sessions, subjects, outcomes, pre, post)
+    excluded += more
+    table = table.merge(scores, on="subject", how="left")
+    table = table.merge(participant_covariates(participants, subjects, covariates, participant_columns),
+                        on="subject", how="left")
+    for name, spec in covariates.items():
+        if spec.get("source") == "baseline_md":
+            table[name] = table["md_pre"]
+    exclusions = pd.DataFrame(excluded, columns=EXCLUSION_COLUMNS).drop_duplicates()
+    return table, report, exclusions

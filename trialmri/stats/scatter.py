@@ -1,0 +1,60 @@
+"""Figures 1-2 of study 003: Δscore against ΔMD, one colour per group, fit line, 95 % band of the
+fitted mean, and each group's Pearson r and p in the legend. PNG and SVG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from trialmri.stats.group_tests import pearson  # noqa: E402
+
+GROUP_COLOURS = ("#c2255c", "#1971c2", "#2b8a3e", "#e67700")  # first group first
+
+
+def fit_band(x: np.ndarray, y: np.ndarray, grid: np.ndarray, level: float = 0.95):
+    """Simple linear regression of y on x: fitted mean on ``grid`` and its ``level`` band."""
+    import statsmodels.api as sm
+
+    fit = sm.OLS(y, sm.add_constant(x)).fit()
+    prediction = fit.get_prediction(sm.add_constant(grid)).summary_frame(alpha=1 - level)
+    return prediction["mean"].to_numpy(), prediction["mean_ci_lower"].to_numpy(), \
+        prediction["mean_ci_upper"].to_numpy()
+
+
+def change_scatter(frame: pd.DataFrame, order, out_png, out_svg, *, title: str, xlabel: str,
+                   ylabel: str, x: str = "delta_md", y: str = "delta_score",
+                   group: str = "group_label") -> tuple[Path, Path]:
+    """Scatter of ``y`` vs ``x`` per group label in ``order``; writes PNG and SVG."""
+    fig, ax = plt.subplots(figsize=(5.2, 4.4))
+    for colour, label in zip(GROUP_COLOURS, order):
+        part = frame[(frame[group] == label)][[x, y]].dropna()
+        xs, ys = part[x].to_numpy(float), part[y].to_numpy(float)
+        stats = pearson(xs, ys)
+        ax.scatter(xs, ys, s=22, color=colour, alpha=0.75, edgecolor="white", linewidth=0.4,
+                   label=f"{label} (n = {stats['n']}): r = {stats['r']:.2f}, p = {stats['p']:.3f}")
+        if xs.size >= 3 and np.ptp(xs) > 0:
+            grid = np.linspace(xs.min(), xs.max(), 50)
+            mean, low, high = fit_band(xs, ys, grid)
+            ax.plot(grid, mean, color=colour, linewidth=1.6)
+            ax.fill_between(grid, low, high, color=colour, alpha=0.15, linewidth=0)
+    ax.axhline(0, color="#adb5bd", linewidth=0.6, zorder=0)
+    ax.axvline(0, color="#adb5bd", linewidth=0.6, zorder=0)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=11)
+    ax.legend(fontsize=7.5, frameon=False, loc="best")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    paths = []
+    for path in (out_png, out_svg):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=150)
+        paths.append(Path(path))
+    plt.close(fig)
+    return tuple(paths)
