@@ -186,16 +186,9 @@ def test_covariate_with_more_than_two_levels_is_an_error_naming_column():
 # --- the planted interaction on synthetic data at the study's n ---------------------------------
 def _synthetic_trial_table(seed, clinical=None):
     """The study-size synthetic trial's design (trialmri synth's own generator) with its planted
-    ΔMD as ROI means: MD(post) = MD(pre) x post_global_scale x (1 - delta_frac)."""
-    preset = get_preset("study")
-    participants, sessions, truth = design.dti_design(preset, np.random.default_rng(seed), clinical=clinical)
-    rows = []
-    for sub, info in truth["subjects"].items():
-        for roi, frac in info["delta_frac"].items():
-            pre = 0.8 * info["md_scale"]
-            post = pre * info["post_global_scale"] * (1 - frac)
-            rows += [{"subject": sub, "session": "pre", "roi": roi, "md": pre, "coverage": 1.0},
-                     {"subject": sub, "session": "post", "roi": roi, "md": post, "coverage": 1.0}]
+    ΔMD as ROI means (no images)."""
+    participants, sessions, truth = design.dti_design(get_preset("study"), np.random.default_rng(seed),
+                                                      clinical=clinical)
     groups = {s: info["group"] for s, info in truth["subjects"].items()}
     settings = SETTINGS | {"outcomes": {"madrs": "madrs", "qids_sr": "qids_sr"},
                            "participant_columns": {}}
@@ -203,7 +196,7 @@ def _synthetic_trial_table(seed, clinical=None):
                   "severe": {"source": "participants", "column": "failed_trials", "at_least": 3},
                   "medication": {"source": "participants", "column": "psychotropic_medication",
                                  "reference": "no"}}
-    table, _, _ = analysis_table(pd.DataFrame(rows), groups, participants, sessions,
+    table, _, _ = analysis_table(design.planted_roi_md(truth), groups, participants, sessions,
                                  covariates=covariates, **settings)
     return table, truth, list(covariates)
 

@@ -10,12 +10,15 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from conftest import BIN, ROOT, run
 
 from test_synth import digests
 
 pytestmark = pytest.mark.workflow
 HELD_BACK = ("d08", "r08")  # subjects whose files "arrive" after the first run
+CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+DTI_ROIS, OUTCOMES = CONFIG["dti"]["rois"], CONFIG["dti"]["statistics"]["outcomes"]
 
 
 def snakemake(work, *args, check=True):
@@ -90,6 +93,46 @@ def test_dti_maps_in_mni_for_every_subject_and_session(first_run, tiny_bids):
         assert (results / f"sub-{sub}" / "anat" / f"sub-{sub}_from-T1w_to-MNI152NLin2009aSym_mode-image_xfm.nii.gz").exists()
 
 
+def test_dti_group_tables_table2_and_figures(first_run, tiny_bids):
+    results, group = first_run / "results", first_run / "results" / "group" / "dti"
+    truth = json.loads((tiny_bids / "truth.json").read_text())["dti"]["subjects"]
+    subjects = sorted(s for s in truth if s not in HELD_BACK)
+    rois = pd.read_csv(results / "rois" / "space-MNI152NLin2009aSym_res-2_rois.tsv", sep="\t")
+    assert list(rois["roi"]) == list(DTI_ROIS) and (rois["n_voxels"] > 20).all()
+    for roi in rois.itertuples():
+        mask = nib.load(results / "rois" / f"space-MNI152NLin2009aSym_res-2_desc-{roi.roi}_mask.nii.gz")
+        assert int(mask.get_fdata().sum()) == roi.n_voxels
+    assert (results / "figures" / "space-MNI152NLin2009aSym_res-2_desc-rois_qc.png").stat().st_size > 20_000
+    table = pd.read_csv(group / "analysis_table.tsv", sep="\t")
+    assert sorted(table["subject"].unique()) == subjects and len(table) == len(subjects) * len(DTI_ROIS)
+    # Measured ΔMD against the ΔMD planted in the truth maps (mm²/s -> 10⁻³ mm²/s).
+    planted = [truth[r.subject]["roi_delta_md"][r.roi] * 1e3 for r in table.itertuples()]
+    assert np.corrcoef(planted, table["delta_md_raw"])[0, 1] > 0.9
+    assert (table["group"] == (table["group_label"] == "ketamine")).all()
+    expected_change = {s: truth[s]["clinical_change"]["madrs"] for s in subjects}
+    assert (table["delta_madrs"] == table["subject"].map(expected_change)).all()
+    winsor = pd.read_csv(group / "winsorizing.tsv", sep="\t")
+    assert list(winsor["roi"]) == list(DTI_ROIS) and (winsor["method"] == "sd").all()
+    ttests = pd.read_csv(group / "ttests.tsv", sep="\t")
+    assert len(ttests) == len(OUTCOMES) + 2 * len(DTI_ROIS)
+    t2 = pd.read_csv(group / "table2.tsv", sep="\t")
+    models = ["main", "baseline_md", "treatment_resistance", "psychotropic_medication"]
+    assert len(t2) == len(DTI_ROIS) * len(OUTCOMES) * len(models) and set(t2["model"]) == set(models)
+    assert (t2["term"] == "delta_md:group").all()
+    main = t2[t2["model"] == "main"]
+    assert main["t"].notna().all() and (main["df"] == len(subjects) - 4).all()
+    sensitivity = pd.read_csv(group / "ols_sensitivity.tsv", sep="\t")
+    assert set(sensitivity["model"]) == set(models[1:])
+    assert json.loads((group / "table2.json").read_text())["beta"].startswith("beta = B * SD(x) / SD(y)")
+    assert "<table>" in (group / "table2.html").read_text()
+    corr = pd.read_csv(group / "correlations.tsv", sep="\t")
+    assert len(corr) == len(DTI_ROIS) * len(OUTCOMES) * 2
+    for roi in DTI_ROIS:
+        for outcome in OUTCOMES:
+            for ext in ("png", "svg"):
+                assert (results / "figures" / "dti" / f"roi-{roi}_outcome-{outcome}_scatter.{ext}").stat().st_size > 10_000
+
+
 def planned_jobs(output: str) -> set[tuple[str, str]]:
     """(rule, wildcards) of every job a dry run plans."""
     jobs, rule = set(), None
@@ -122,8 +165,10 @@ def test_new_subjects_plan_only_their_jobs_and_the_group_jobs(first_run):
         "combine_dwi_series", "compute_dwi_reference", "fit_tensor", "warp_dti_to_template", "plot_dti_qc")}
     per_subject = {(rule, f"subject={dti_subject}") for rule in (
         "register_sessions", "register_dwi_to_t1w", "register_t1w_to_template")}
+    figures = {("plot_dti_scatter", f"roi={roi}, outcome={outcome}") for roi in DTI_ROIS for outcome in OUTCOMES}
+    group = {(rule, "") for rule in ("extract_roi_md", "build_dti_table", "test_dti_groups", "fit_dti_models")}
     assert jobs == {("check_subject_inputs", f"subject={s}") for s in HELD_BACK} | per_session | per_subject | {
-        ("check_phenotype", ""), ("collect_input_qc", ""), ("all", "")}
+        ("check_phenotype", ""), ("collect_input_qc", ""), ("all", "")} | group | figures
 
 
 def test_bad_config_stops_before_any_job_naming_key_value_and_choices(first_run, tmp_path):

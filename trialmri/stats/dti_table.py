@@ -39,28 +39,39 @@ def delta_md(roi_md: pd.DataFrame, subjects: dict[str, str], pre: str, post: str
     ``subjects`` maps every DTI subject to its group label. A subject without both sessions, or an
     ROI value whose coverage is below ``min_coverage``, gives NaN and an exclusion row.
     """
-    rows, excluded = [], []
-    for subject, label in subjects.items():
-        mine = roi_md[roi_md["subject"] == subject]
-        missing = [s for s in (pre, post) if s not in set(mine["session"])]
+    columns = ["subject", "group_label", "roi", "md_pre", "md_post", "delta_md_raw"]
+    keyed = roi_md[roi_md["session"].isin([pre, post])]
+    sessions_of = keyed.groupby("subject")["session"].agg(set).to_dict()
+    excluded, complete = [], []
+    for subject in subjects:
+        missing = [s for s in (pre, post) if s not in sessions_of.get(subject, set())]
         if missing:
             excluded.append(_exclusion(subject, ",".join(missing), f"no MD map for session "
                                        f"{' and '.join(missing)}: ΔMD needs both {pre} and {post}"))
-            continue
-        wide = mine.pivot(index="roi", columns="session", values=["md", "coverage"])
-        for roi in wide.index:
-            values = {}
-            for ses in (pre, post):
-                cover = wide.loc[roi, ("coverage", ses)]
-                values[ses] = wide.loc[roi, ("md", ses)] if cover >= min_coverage else np.nan
-                if cover < min_coverage:
-                    excluded.append(_exclusion(subject, ses, f"ROI {roi}: only {cover:.0%} of its "
-                                               f"voxels have an MD value (< {min_coverage:.0%}, "
-                                               "config dti.statistics.min_roi_coverage)"))
-            rows.append({"subject": subject, "group_label": label, "roi": roi, "md_pre": values[pre],
-                         "md_post": values[post], "delta_md_raw": values[pre] - values[post]})
-    columns = ["subject", "group_label", "roi", "md_pre", "md_post", "delta_md_raw"]
-    return pd.DataFrame(rows, columns=columns), excluded
+        else:
+            complete.append(subject)
+    if not complete:
+        return pd.DataFrame(columns=columns), excluded
+    part = keyed[keyed["subject"].isin(complete)].assign(
+        subject=lambda t: pd.Categorical(t["subject"], categories=complete),
+        roi=lambda t: pd.Categorical(t["roi"], categories=list(dict.fromkeys(roi_md["roi"]))))
+    md = part.pivot(index=["subject", "roi"], columns="session", values="md")
+    low = part.pivot(index=["subject", "roi"], columns="session", values="coverage") < min_coverage
+    for (subject, roi), flags in low[low.any(axis=1)].iterrows():
+        for ses in (pre, post):
+            if flags[ses]:
+                cover = part.loc[(part["subject"] == subject) & (part["roi"] == roi)
+                                 & (part["session"] == ses), "coverage"].iloc[0]
+                excluded.append(_exclusion(subject, ses, f"ROI {roi}: only {cover:.0%} of its voxels "
+                                           f"have an MD value (< {min_coverage:.0%}, config "
+                                           "dti.statistics.min_roi_coverage)"))
+    md = md.mask(low)
+    table = pd.DataFrame({"subject": md.index.get_level_values("subject").astype(str),
+                          "group_label": [subjects[s] for s in md.index.get_level_values("subject")],
+                          "roi": md.index.get_level_values("roi").astype(str),
+                          "md_pre": md[pre].to_numpy(), "md_post": md[post].to_numpy()})
+    table["delta_md_raw"] = table["md_pre"] - table["md_post"]
+    return table[columns], excluded
 
 
 def winsorize_by_roi(table: pd.DataFrame, method: str, k: float, lower: float,
@@ -84,32 +95,25 @@ def score_changes(sessions: pd.DataFrame, subjects, outcomes: dict[str, str], pr
                   post: str) -> tuple[pd.DataFrame, list[dict]]:
     """Δscore = score(pre) − score(post) per subject for each outcome (name -> column of the
     sessions tables). Missing or non-numeric scores give NaN and an exclusion row."""
-    out = pd.DataFrame({"subject": list(subjects)})
+    subjects = list(subjects)
+    keyed = sessions.assign(subject=sessions["participant_id"].astype(str).str.removeprefix("sub-"),
+                            session=sessions["session_id"].astype(str).str.removeprefix("ses-"))
+    keyed = keyed.drop_duplicates(["subject", "session"]).set_index(["subject", "session"])
+    wanted = pd.MultiIndex.from_product([subjects, [pre, post]], names=["subject", "session"])
+    out = pd.DataFrame({"subject": subjects})
     excluded = []
-    ses_id = sessions["session_id"].astype(str).str.removeprefix("ses-")
-    sub_id = sessions["participant_id"].astype(str).str.removeprefix("sub-")
     for name, column in outcomes.items():
-        if column not in sessions:
+        if column not in keyed:
             raise ValueError(f"the sessions tables (sub-*_sessions.tsv) have no column {column!r} "
                              f"for outcome {name!r}; set phenotype.sessions.{name} in the config")
-        numeric = pd.to_numeric(sessions[column], errors="coerce")
-        deltas = []
-        for subject in out["subject"]:
-            values = {}
-            for ses in (pre, post):
-                row = (sub_id == subject) & (ses_id == ses)
-                raw = sessions.loc[row, column]
-                values[ses] = numeric[row].iloc[0] if row.any() else np.nan
-                if not row.any() or raw.isna().all():
-                    excluded.append(_exclusion(subject, ses, f"no {column} score in "
-                                               f"sub-{subject}_sessions.tsv: left out of the "
-                                               f"{name} analyses"))
-                elif not np.isfinite(values[ses]):
-                    excluded.append(_exclusion(subject, ses, f"{column} = {raw.iloc[0]!r} in "
-                                               f"sub-{subject}_sessions.tsv is not a number: left "
-                                               f"out of the {name} analyses"))
-            deltas.append(values[pre] - values[post])
-        out[f"delta_{name}"] = deltas
+        raw = keyed[column].reindex(wanted)
+        numeric = pd.to_numeric(raw, errors="coerce")
+        for (subject, ses), value in raw[numeric.isna()].items():
+            what = (f"no {column} score" if pd.isna(value) else f"{column} = {value!r} is not a number")
+            excluded.append(_exclusion(subject, ses, f"{what} in sub-{subject}_sessions.tsv: left "
+                                       f"out of the {name} analyses"))
+        out[f"delta_{name}"] = (numeric.xs(pre, level="session") - numeric.xs(post, level="session")
+                                ).reindex(subjects).to_numpy()
     return out, excluded
 
 

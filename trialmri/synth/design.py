@@ -127,6 +127,20 @@ def dti_design(preset: Preset, rng: np.random.Generator,
     return participants, pd.DataFrame(rows), truth
 
 
+def planted_roi_md(truth: dict, md_pre: float = 0.8) -> pd.DataFrame:
+    """ROI mean MD per subject and session straight from the planted truth of :func:`dti_design`
+    (no images): MD(pre) = ``md_pre`` x md_scale, MD(post) = MD(pre) x post_global_scale x
+    (1 − delta_frac), in 10⁻³ mm²/s. Columns: subject, session, roi, md, coverage (1)."""
+    rows = []
+    for sub, info in truth["subjects"].items():
+        pre = md_pre * info["md_scale"]
+        for roi, frac in info["delta_frac"].items():
+            post = pre * info["post_global_scale"] * (1 - frac)
+            rows += [{"subject": sub, "session": DTI_SESSIONS[0], "roi": roi, "md": pre, "coverage": 1.0},
+                     {"subject": sub, "session": DTI_SESSIONS[1], "roi": roi, "md": post, "coverage": 1.0}]
+    return pd.DataFrame(rows)
+
+
 def rs_design(preset: Preset, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """rsfMRI-arm participants, per-session clinical scores and CRP, and the planted truth."""
     groups = list(rng.permutation([g for g, n in preset.rs_groups.items() for _ in range(n)]))
