@@ -29,7 +29,7 @@ with log_to(snakemake.log[0]):
                f"Group: {description['variables']['group']}. p two-tailed; p < {stats['alpha']} in bold.")
     write_table2_html(o.table2_html, rows, {r: s.get("label", r) for r, s in p.rois.items()},
                       stats["outcomes"],
-                      {MAIN_MODEL: "model"} | {c: "+ " + s.get("label", c) for c, s in stats["sensitivity"].items()},
+                      {MAIN_MODEL: stats["model"]} | {c: "+ " + s.get("label", c) for c, s in stats["sensitivity"].items()},
                       caption, stats["alpha"])
     order = [groups["treatment"], groups["control"]]
     write_tsv(o.correlations, correlations(table, list(stats["outcomes"]), md_column, order))

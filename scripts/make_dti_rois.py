@@ -11,7 +11,7 @@ from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):
     i, o, specs = snakemake.input, snakemake.output, snakemake.params.rois
-    reference = nib.load(i.reference)
+    reference = nib.load(i.reference[0])
     grid = Grid(reference.shape[:3], reference.affine)
     masks = roi_masks(specs, grid)
     for path, (name, mask) in zip(o.masks, masks.items()):

@@ -89,7 +89,7 @@ ROI_COLOURS = ("#e03131", "#1971c2", "#f08c00", "#2f9e44", "#9c36b5", "#0c8599",
 def roi_overlay(masks: dict[str, np.ndarray], affine: np.ndarray, template_path, out_png,
                 labels: dict[str, str] | None = None, title: str = "") -> Path:
     """Every ROI mask in its own colour on the template: for each ROI, the axial, coronal and
-    sagittal slices through its centre of mass (one row per ROI), with its voxel count."""
+    sagittal slices holding most of its voxels (one row per ROI), with its voxel count."""
     from matplotlib.colors import ListedColormap
 
     labels = labels or {}
@@ -100,7 +100,8 @@ def roi_overlay(masks: dict[str, np.ndarray], affine: np.ndarray, template_path,
                              squeeze=False)
     for row, (name, mask) in enumerate(masks.items()):
         colour = ROI_COLOURS[row % len(ROI_COLOURS)]
-        centre = np.round(np.argwhere(mask).mean(axis=0)).astype(int)
+        centre = np.array([np.argmax(mask.sum(axis=tuple(a for a in range(3) if a != axis)))
+                           for axis in range(3)])
         world = affine[:3, :3] @ centre + affine[:3, 3]
         for col, axis in enumerate((2, 1, 0)):  # axial, coronal, sagittal
             take = [slice(None)] * 3
@@ -113,7 +114,7 @@ def roi_overlay(masks: dict[str, np.ndarray], affine: np.ndarray, template_path,
             ax.set_title(f"{'zyx'[col]} = {world[axis]:.0f} mm", color="white", fontsize=7)
         axes[row, 0].text(-0.05, 0.5, f"{labels.get(name, name)}\n{int(mask.sum())} voxels", color=colour,
                           fontsize=9, ha="right", va="center", transform=axes[row, 0].transAxes)
-    fig.suptitle(title or "ROI masks on the template (slices through each ROI's centre)",
+    fig.suptitle(title or "ROI masks on the template (the slices holding most of each ROI)",
                  color="white", fontsize=10)
     fig.tight_layout(rect=(0.12, 0, 1, 0.98))
     Path(out_png).parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -45,6 +46,7 @@ def change_scatter(frame: pd.DataFrame, order, out_png, out_svg, *, title: str, 
             ax.fill_between(grid, low, high, color=colour, alpha=0.15, linewidth=0)
     ax.axhline(0, color="#adb5bd", linewidth=0.6, zorder=0)
     ax.axvline(0, color="#adb5bd", linewidth=0.6, zorder=0)
+    ax.xaxis.set_major_locator(MaxNLocator(6))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=11)
