@@ -165,6 +165,7 @@ def test_analysis_table_delta_md_is_pre_minus_post_with_codes_and_exclusions():
     assert "ΔMD needs both" in reasons[("s6", "post")] and "s6" not in set(table["subject"])
     assert "not a number" in reasons[("s2", "post")] and np.isnan(coded.loc["s2", "delta_madrs"])
     assert "no madrs score" in reasons[("s3", "post")]
+    assert "covariate medication" in reasons[("s5", "n/a")]
     assert list(report["roi"]) == ["a", "b"] and (report["n"] == 5).all()
 
 

@@ -168,8 +168,12 @@ def analysis_table(roi_md: pd.DataFrame, subjects: dict[str, str], participants:
     scores, more = score_changes(sessions, subjects, outcomes, pre, post)
     excluded += more
     table = table.merge(scores, on="subject", how="left")
-    table = table.merge(participant_covariates(participants, subjects, covariates, participant_columns),
-                        on="subject", how="left")
+    coded = participant_covariates(participants, subjects, covariates, participant_columns)
+    for name in coded.columns.drop("subject"):
+        excluded += [_exclusion(subject, "n/a", f"no value for covariate {name} in participants.tsv: "
+                                f"left out of the {name} sensitivity models")
+                     for subject in coded.loc[coded[name].isna(), "subject"]]
+    table = table.merge(coded, on="subject", how="left")
     for name, spec in covariates.items():
         if spec.get("source") == "baseline_md":
             table[name] = table["md_pre"]
