@@ -225,3 +225,14 @@ def test_planted_interaction_is_found_in_its_roi_with_its_sign_at_the_study_n():
     tests = group_ttests(table, ["madrs", "qids_sr"], "ketamine", "vehicle").set_index(["roi", "variable"])
     assert tests.loc[("n/a", "delta_madrs"), "t"] > 0  # planted: ketamine improves more
     assert tests.loc[("lba10", "delta_md_raw"), "df"] == 96
+
+
+def test_models_that_cannot_be_fitted_are_rows_with_their_reason():
+    table, _, covariates = _synthetic_trial_table(seed=2)
+    few = table[table["subject"].isin(table["subject"].unique()[:4])]
+    coefs, models = fit_models(few, "delta_score ~ delta_md * group", ["madrs"], "delta_md_raw", covariates)
+    rows = table2(coefs, models, "delta_md:group")
+    assert len(rows) == 7 * 4 and rows["t"].isna().all() and rows["note"].str.contains("complete rows").all()
+    coefs, models = fit_models(table, "delta_score ~ delta_md * group", ["madrs"], "delta_md_raw", [])
+    with pytest.raises(ValueError, match="no model has a term 'md:group'"):
+        table2(coefs, models, "md:group")

@@ -57,7 +57,8 @@ def fit_models(table: pd.DataFrame, formula: str, outcomes, md_column: str,
                 try:
                     fit = fit_ols(frame, f)
                 except ValueError as err:
-                    coefficients.append(pd.DataFrame([key | {"term": "n/a"}]))
+                    coefficients.append(pd.DataFrame([key | dict.fromkeys(COEFFICIENT_COLUMNS, np.nan)
+                                                      | {"term": "n/a"}]))
                     models.append(key | {"formula": f, "n": np.nan, "r2": np.nan, "r2_adj": np.nan,
                                          "note": str(err)})
                     continue
@@ -71,8 +72,9 @@ def fit_models(table: pd.DataFrame, formula: str, outcomes, md_column: str,
 
 def table2(coefficients: pd.DataFrame, models: pd.DataFrame, term: str) -> pd.DataFrame:
     """Table 2: the ``term`` row (the ΔMD x group interaction) of every ROI x outcome x model,
-    with the model's n and R²."""
-    if term not in set(coefficients["term"]):
+    with the model's n and R² (NaN, with the reason in ``note``, where a model was not fitted).
+    A term that no fitted model has is an error naming the models' terms."""
+    if term not in set(coefficients["term"]) and (models["note"] == "").any():
         raise ValueError(f"no model has a term {term!r} (config dti.statistics.table2_term); the "
                          f"models' terms: {', '.join(coefficients['term'].unique())}")
     keys = ["roi", "outcome", "model"]
