@@ -236,3 +236,18 @@ def test_models_that_cannot_be_fitted_are_rows_with_their_reason():
     coefs, models = fit_models(table, "delta_score ~ delta_md * group", ["madrs"], "delta_md_raw", [])
     with pytest.raises(ValueError, match="no model has a term 'md:group'"):
         table2(coefs, models, "md:group")
+
+
+def test_rendered_table2_bolds_significant_p_and_gives_unfitted_models_their_reason():
+    from trialmri.stats.group_tests import format_p
+    from trialmri.stats.table2_html import render_table2
+
+    assert (format_p(0.0004), format_p(0.0346), format_p(float("nan"))) == ("< 0.001", "0.035", "n/a")
+    rows = pd.DataFrame([
+        {"roi": "lba10", "outcome": "qids_sr", "model": "main", "beta": 0.386, "t": 2.143, "df": 94,
+         "p": 0.0347, "note": ""},
+        {"roi": "lba10", "outcome": "qids_sr", "model": "med", "beta": np.nan, "t": np.nan, "df": np.nan,
+         "p": np.nan, "note": "rank deficient"}])
+    page = render_table2(rows, {"lba10": "L BA10"}, {"qids_sr": "QIDS-SR"}, {"med": "+ medication"}, "cap")
+    assert "<td>0.386</td><td>2.143 (94)</td><td class=sig>0.035</td>" in page
+    assert "title='rank deficient'>n/a" in page and "L BA10" in page and "+ medication" in page

@@ -17,6 +17,13 @@ TTEST_COLUMNS = ["variable", "n_treatment", "n_control", "mean_treatment", "sd_t
 PEARSON_COLUMNS = ["group", "n", "r", "p", "ci_low", "ci_high"]
 
 
+def format_p(p: float) -> str:
+    """A p value as papers print it: three decimals, ``< 0.001`` below that, ``n/a`` for NaN."""
+    if not np.isfinite(p):
+        return "n/a"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def independent_ttest(values, groups, treatment: str, control: str, variable: str = "") -> dict:
     """Student's t-test (equal variances, as SPSS's first row and the study report) of
     ``values`` between ``treatment`` and ``control`` labels in ``groups``, plus Welch's test and

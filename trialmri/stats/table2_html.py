@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from trialmri.stats.group_tests import format_p
+
 STYLE = """body{font-family:Helvetica,Arial,sans-serif;font-size:13px;margin:1.5em}
 table{border-collapse:collapse}th,td{padding:3px 9px;text-align:right;white-space:nowrap}
 th{border-bottom:1px solid #333}td.l,th.l{text-align:left}tr.first td{border-top:1px solid #ccc}
@@ -39,7 +41,7 @@ def render_table2(table: pd.DataFrame, roi_labels: dict[str, str], outcome_label
                     continue
                 cls = " class=sig" if r["p"] < alpha else ""
                 cells.append(f"<td>{r['beta']:.3f}</td><td>{r['t']:.3f} ({int(r['df'])})</td>"
-                             f"<td{cls}>{r['p']:.3f}</td>")
+                             f"<td{cls}>{format_p(r['p'])}</td>")
             body.append(f"<tr{' class=first' if i == 0 else ''}>{''.join(cells)}</tr>")
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Table 2</title>"
             f"<style>{STYLE}</style></head><body><table><caption>{html.escape(caption)}</caption>"
