@@ -81,6 +81,14 @@ if DTI_ENGINES["topup"] != "native" or DTI_ENGINES["eddy"] != "native":
     )
 
 
+# participants.tsv columns the DTI arm reads: the group and the sensitivity covariates
+DTI_PARTICIPANT_KEYS = ["group"] + [
+    spec["column"]
+    for spec in DTI["statistics"]["sensitivity"].values()
+    if spec["source"] == "participants"
+]
+
+
 def dti_sessions(subject):
     """Sessions of a DTI subject that reach MNI space: the pre session is the anchor."""
     sessions = INVENTORY.dwi.get(subject, {})

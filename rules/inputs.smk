@@ -38,6 +38,8 @@ rule check_phenotype:
             "dti": {
                 "subjects": INVENTORY.dti_subjects,
                 "sessions": list(DTI["sessions"].values()),
+                "participant_keys": DTI_PARTICIPANT_KEYS,
+                "session_keys": list(DTI["statistics"]["outcomes"]),
             },
             "rsfmri": {
                 "subjects": INVENTORY.rsfmri_subjects,

@@ -1,6 +1,6 @@
 """Snakemake glue: ΔMD per subject and ROI, Winsorized, with Δscores and covariates."""
 
-from trialmri.bids.phenotype import load_participants, load_sessions
+from trialmri.bids.phenotype import by_subject, load_participants, load_sessions
 from trialmri.io import read_tsv, write_tsv
 from trialmri.runlog import log_to
 from trialmri.stats.dti_table import analysis_table
@@ -8,9 +8,7 @@ from trialmri.stats.dti_table import analysis_table
 with log_to(snakemake.log[0]):
     i, o, p = snakemake.input, snakemake.output, snakemake.params
     participants = load_participants(snakemake.config["bids_dir"])
-    group_column = p.phenotype["participants"]["group"]
-    ids = participants["participant_id"].str.removeprefix("sub-")
-    groups = dict(zip(ids, participants[group_column]))
+    groups = by_subject(participants)[p.phenotype["participants"]["group"]]
     stats = p.statistics
     table, report, exclusions = analysis_table(
         read_tsv(i.roi_md), {s: groups[s] for s in p.subjects}, participants, load_sessions(i.sessions),

@@ -55,3 +55,9 @@ def test_non_numeric_and_missing_scores_and_duplicate_rows():
 def test_no_participants_file():
     bad = failed(check_phenotype(None, sessions(), COLUMNS, ARMS))
     assert "add one" in bad[("n/a", "n/a", "exists")]
+
+
+def test_columns_the_configured_analyses_read_are_the_ones_checked():
+    arms = {"dti": ARMS["dti"] | {"participant_keys": ["group", "age"], "session_keys": ["hamd"]}}
+    checks = {check for _, _, check in failed(check_phenotype(participants(), sessions(), COLUMNS, arms))}
+    assert checks == {"column age", "column hamd"}

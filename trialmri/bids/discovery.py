@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from trialmri.bids.phenotype import load_participants
+from trialmri.bids.phenotype import by_subject, load_participants
 from trialmri.qc.table import EXCLUSION_COLUMNS
 
 IGNORED = re.compile(r"/(truth|derivatives|code|sourcedata)(/|$)")
@@ -156,8 +156,8 @@ def discover(bids_dir, fmriprep_dir=None, *, dti_sessions=("pre", "post"), pe_di
     # Arms, sessions, participants table and config filters.
     participants = load_participants(bids_dir)
     inv.participants = participants
-    listed = set(participants["participant_id"].str.removeprefix("sub-")) if participants is not None else set()
-    groups = dict(zip(participants["participant_id"].str.removeprefix("sub-"), participants[group_column])) \
+    listed = set(by_subject(participants).index) if participants is not None else set()
+    groups = by_subject(participants)[group_column].to_dict() \
         if participants is not None and group_column in participants else {}
     if participants is not None and group_column not in participants:
         excl.append(Exclusion("n/a", "n/a", "phenotype", f"participants.tsv has no column "

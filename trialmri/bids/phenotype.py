@@ -20,6 +20,16 @@ def load_participants(bids_dir) -> pd.DataFrame | None:
     return table
 
 
+def labels(ids: pd.Series, prefix: str) -> pd.Series:
+    """BIDS identifiers as labels: ``sub-01`` -> ``01`` (``prefix`` "sub-" or "ses-")."""
+    return ids.astype(str).str.removeprefix(prefix)
+
+
+def by_subject(participants: pd.DataFrame) -> pd.DataFrame:
+    """participants.tsv indexed by subject label (``participant_id`` without ``sub-``)."""
+    return participants.set_index(labels(participants["participant_id"], "sub-").rename("subject"))
+
+
 def load_sessions(paths) -> pd.DataFrame:
     """``sub-*_sessions.tsv`` files in one long table with a ``participant_id`` column
     (taken from each file's folder, ``sub-<label>``)."""

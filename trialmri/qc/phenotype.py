@@ -1,7 +1,8 @@
 """Checks of participants.tsv and the per-session tables against the config's column mapping.
 
-Each arm needs its own columns: the DTI arm its group and covariates in participants.tsv and MADRS
-and QIDS-SR at both sessions; the rsfMRI arm its group and infusion order, and CRP, MADRS and
+Each arm needs the columns its analyses read: by default the DTI arm its group and covariates in
+participants.tsv and MADRS and QIDS-SR at both sessions (the workflow passes the outcomes and
+covariates of ``dti.statistics``); the rsfMRI arm its group and infusion order, and CRP, MADRS and
 SHAPS after each infusion. A missing column is one failed row naming the config key to change; a
 missing or non-numeric value is one failed row per subject and session.
 """
@@ -23,7 +24,8 @@ def check_phenotype(participants: pd.DataFrame | None, sessions: pd.DataFrame, c
     """Rows ``subject, session, file, check, status, message`` (see :mod:`trialmri.qc.inputs`).
 
     ``columns`` is the config's ``phenotype`` block; ``arms`` maps ``dti`` / ``rsfmri`` to
-    ``{"subjects": [...], "sessions": [...]}``.
+    ``{"subjects": [...], "sessions": [...]}`` plus, optionally, the keys the arm's analyses read
+    (``participant_keys``, ``session_keys``: phenotype keys or column names; default the study's).
     """
     rows: list[dict] = []
 
@@ -41,13 +43,14 @@ def check_phenotype(participants: pd.DataFrame | None, sessions: pd.DataFrame, c
     for arm, info in arms.items():
         if not info["subjects"]:
             continue
-        part_keys, ses_keys = specs[arm]
+        part_keys = info.get("participant_keys", specs[arm][0])
+        ses_keys = info.get("session_keys", specs[arm][1])
         for key in part_keys:
-            col = columns["participants"][key]
+            col = columns["participants"].get(key, key)
             add("n/a", "n/a", "participants.tsv", f"column {col}", col in participants,
                 f"no column {col!r} for the {arm} arm; rename it or set phenotype.participants.{key}")
         for key in ses_keys:
-            col = columns["sessions"][key]
+            col = columns["sessions"].get(key, key)
             present = col in sessions
             add("n/a", "n/a", "sub-*_sessions.tsv", f"column {col}", present,
                 f"no column {col!r} in any sessions table for the {arm} arm; "

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from trialmri.bids.phenotype import by_subject, labels
 from trialmri.qc.table import EXCLUSION_COLUMNS
 from trialmri.stats.winsorize import winsorize
 
@@ -56,13 +57,12 @@ def delta_md(roi_md: pd.DataFrame, subjects: dict[str, str], pre: str, post: str
         subject=lambda t: pd.Categorical(t["subject"], categories=complete),
         roi=lambda t: pd.Categorical(t["roi"], categories=list(dict.fromkeys(roi_md["roi"]))))
     md = part.pivot(index=["subject", "roi"], columns="session", values="md")
-    low = part.pivot(index=["subject", "roi"], columns="session", values="coverage") < min_coverage
-    for (subject, roi), flags in low[low.any(axis=1)].iterrows():
+    coverage = part.pivot(index=["subject", "roi"], columns="session", values="coverage")
+    low = coverage < min_coverage
+    for (subject, roi), row in coverage[low.any(axis=1)].iterrows():
         for ses in (pre, post):
-            if flags[ses]:
-                cover = part.loc[(part["subject"] == subject) & (part["roi"] == roi)
-                                 & (part["session"] == ses), "coverage"].iloc[0]
-                excluded.append(_exclusion(subject, ses, f"ROI {roi}: only {cover:.0%} of its voxels "
+            if row[ses] < min_coverage:
+                excluded.append(_exclusion(subject, ses, f"ROI {roi}: only {row[ses]:.0%} of its voxels "
                                            f"have an MD value (< {min_coverage:.0%}, config "
                                            "dti.statistics.min_roi_coverage)"))
     md = md.mask(low)
@@ -96,8 +96,8 @@ def score_changes(sessions: pd.DataFrame, subjects, outcomes: dict[str, str], pr
     """Δscore = score(pre) − score(post) per subject for each outcome (name -> column of the
     sessions tables). Missing or non-numeric scores give NaN and an exclusion row."""
     subjects = list(subjects)
-    keyed = sessions.assign(subject=sessions["participant_id"].astype(str).str.removeprefix("sub-"),
-                            session=sessions["session_id"].astype(str).str.removeprefix("ses-"))
+    keyed = sessions.assign(subject=labels(sessions["participant_id"], "sub-"),
+                            session=labels(sessions["session_id"], "ses-"))
     keyed = keyed.drop_duplicates(["subject", "session"]).set_index(["subject", "session"])
     wanted = pd.MultiIndex.from_product([subjects, [pre, post]], names=["subject", "session"])
     out = pd.DataFrame({"subject": subjects})
@@ -123,8 +123,7 @@ def participant_covariates(participants: pd.DataFrame, subjects, covariates: dic
     ``participants``. ``columns`` maps phenotype keys to column names (config
     ``phenotype.participants``). Coding: ``reference`` level -> 0, the one other level -> 1;
     ``at_least`` t -> 1 where the value >= t; otherwise the numeric value."""
-    ids = participants["participant_id"].astype(str).str.removeprefix("sub-")
-    table = participants.set_index(ids)
+    table = by_subject(participants)
     out = pd.DataFrame({"subject": list(subjects)})
     for name, spec in covariates.items():
         if spec.get("source") != "participants":

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from trialmri.stats.group_tests import TTEST_COLUMNS, independent_ttest, pearson_by_group
-from trialmri.stats.ols import COEFFICIENT_COLUMNS, fit_ols
+from trialmri.stats.ols import BETA_SCALING, COEFFICIENT_COLUMNS, fit_ols
 
 MAIN_MODEL = "main"
 MODEL_COLUMNS = ["roi", "outcome", "model", "formula", "n", "r2", "r2_adj", "note"]
@@ -98,8 +98,6 @@ def correlations(table: pd.DataFrame, outcomes, md_column: str, order) -> pd.Dat
 
 def model_description(statistics: dict, groups: dict, md_units: str) -> dict:
     """What the OLS tables hold and how every variable was scaled (their JSON sidecar)."""
-    from trialmri.stats.ols import BETA_SCALING
-
     return {
         "Description": "OLS per ROI x outcome (study 003): main model, then one sensitivity model "
                        "per covariate (model = covariate name)",
