@@ -106,3 +106,85 @@ def test_dry_run_with_fsl_engines_plans_the_fsl_chain(tiny_bids, tmp_path):
     lint = run([BIN / "snakemake", "-s", ROOT / "Snakefile", "-d", tmp_path, "--configfile",
                 tmp_path / "config.yaml", "--lint"])
     assert "Congratulations" in lint.stdout + lint.stderr
+
+
+# Distortion / motion / eddy steps, against the FSL 6.0 usage messages (topup, applytopup, eddy,
+# mcflirt, fslselectvols: ``fslselectvols -i <in> -o <out> --vols=<list>``; fslmerge:
+# ``fslmerge <-x/y/z/t/a/tr> <output> <file1 file2 ...>``).
+TOPUP = ({"--imain", "--datain"},
+         {"--imain", "--datain", "--out", "--fout", "--iout", "--logout", "--warpres", "--subsamp", "--fwhm",
+          "--config", "--miter", "--lambda", "--ssqlambda", "--regmod", "--estmov", "--minmet",
+          "--splineorder", "--numprec", "--interp", "--scale", "--regrid", "--verbose"})
+APPLYTOPUP = ({"--imain", "--datain", "--inindex", "--topup", "--out"},
+              {"--imain", "--datain", "--inindex", "--topup", "--out", "--method", "--interp", "--datatype",
+               "--verbose"})
+EDDY = ({"--imain", "--mask", "--index", "--acqp", "--bvecs", "--bvals", "--out"},
+        {"--imain", "--mask", "--index", "--acqp", "--bvecs", "--bvals", "--out", "--topup", "--field",
+         "--field_mat", "--flm", "--slm", "--fwhm", "--niter", "--fep", "--interp", "--resamp", "--nvoxhp",
+         "--initrand", "--ff", "--repol", "--ol_nstd", "--ol_nvox", "--ol_type", "--ol_pos", "--ol_sqr",
+         "--mporder", "--slspec", "--json", "--mb", "--mb_offs", "--cnr_maps", "--residuals",
+         "--estimate_move_by_susceptibility", "--dont_sep_offs_move", "--dont_peas", "--data_is_shelled",
+         "--b0_only", "--nthr", "--verbose", "--very_verbose"})
+MCFLIRT = ({"-in"}, {"-in", "-out", "-cost", "-bins", "-dof", "-refvol", "-scaling", "-smooth", "-rmsrel",
+                     "-rmsabs", "-spline_final", "-sinc_final", "-nn_final", "-stages", "-init", "-mats",
+                     "-plots", "-report", "-reffile", "-meanvol", "-stats", "-gdt", "-edge"})
+
+
+def test_merge_b0s_concatenates_then_selects_volumes():
+    cmd = FSL.merge_b0s(["{input.ap}", "{input.pa}"], [0, 7, 14, 21], "{output.dwi}", "{output.b0s}")
+    merge, select = [s.split() for s in cmd.split(" && ")]
+    assert merge == ["fslmerge", "-t", "{output.dwi}", "{input.ap}", "{input.pa}"]
+    assert select == ["fslselectvols", "-i", "{output.dwi}", "-o", "{output.b0s}", "--vols=0,7,14,21"]
+    assert "'" not in cmd
+    assert FSL.select_vols("d", "{params.vols}", "b0").split()[-1] == "--vols={params.vols}"
+
+
+def test_topup_uses_b02b0_and_names_every_output():
+    words = FSL.topup("{input.b0s}", "{input.datain}", "{params.prefix}", "{output.field}",
+                      "{output.b0}").split()
+    assert words == ["topup", "--imain={input.b0s}", "--datain={input.datain}", "--config=b02b0.cnf",
+                     "--out={params.prefix}", "--fout={output.field}", "--iout={output.b0}"]
+    compulsory, documented = TOPUP
+    assert compulsory <= set(long_options(words[1:])) <= documented
+
+
+def test_applytopup_one_series_uses_the_jacobian_method():
+    words = shlex.split(FSL.applytopup("b0.nii.gz", "datain.txt", 2, "out/topup", "b0_u.nii.gz"))
+    options = long_options(words[1:])
+    compulsory, documented = APPLYTOPUP
+    assert words[0] == "applytopup" and compulsory <= set(options) <= documented
+    assert options["--inindex"] == "2" and options["--method"] == "jac" and options["--topup"] == "out/topup"
+
+
+@pytest.mark.parametrize("repol", [True, False])
+def test_eddy_has_every_required_option_and_threads(repol):
+    words = FSL.eddy("{input.dwi}", "{input.mask}", "{input.acqp}", "{input.index}", "{input.bvec}",
+                     "{input.bval}", "{params.topup}", "{params.out}", "{threads}", repol=repol).split()
+    assert words[0] == "eddy" and all(w.startswith("--") for w in words[1:])
+    options = long_options(words[1:])
+    compulsory, documented = EDDY
+    assert compulsory <= set(options) <= documented
+    assert options == {"--imain": "{input.dwi}", "--mask": "{input.mask}", "--index": "{input.index}",
+                       "--acqp": "{input.acqp}", "--bvecs": "{input.bvec}", "--bvals": "{input.bval}",
+                       "--out": "{params.out}", "--topup": "{params.topup}", "--nthr": "{threads}",
+                       **({"--repol": ""} if repol else {})}
+    assert long_options(FSL.eddy("d", "m", "a", "i", "bv", "bl", "t", "o", 4).split())["--nthr"] == "4"
+    assert FSL.EDDY_MIN_FSL == "6.0.6"
+
+
+def test_mcflirt_reports_b0_motion_as_par():
+    words = FSL.mcflirt("{input.b0s}", "{params.out}", 0).split()
+    assert words == ["mcflirt", "-in", "{input.b0s}", "-out", "{params.out}", "-refvol", "0", "-plots"]
+    compulsory, documented = MCFLIRT
+    assert compulsory <= {w for w in words if w.startswith("-")} <= documented
+
+
+def test_eddy_outputs_copy_to_our_names():
+    cmd = FSL.eddy_outputs("{params.out}", "{input.bval}", "{output.dwi}", "{output.bvec}", "{output.bval}",
+                           "{output.parameters}", "{output.outliers}")
+    assert [s.split() for s in cmd.split(" && ")] == [
+        ["cp", "{params.out}.nii.gz", "{output.dwi}"],
+        ["cp", "{params.out}.eddy_rotated_bvecs", "{output.bvec}"],
+        ["cp", "{input.bval}", "{output.bval}"],
+        ["cp", "{params.out}.eddy_parameters", "{output.parameters}"],
+        ["cp", "{params.out}.eddy_outlier_map", "{output.outliers}"]]

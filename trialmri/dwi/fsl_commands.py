@@ -7,6 +7,12 @@ fslpy does not wrap; its usage line is ``fsl_reg <input> <reference> <output> [-
 (``$FSLDIR/bin/fsl_reg``, FSL 6.0), with ``-FA`` selecting ``FA_2_FMRIB58_1mm.cnf``; it writes
 ``<output>.mat`` (FLIRT affine), ``<output>_warp.nii.gz`` (FNIRT coefficients) and
 ``<output>.nii.gz``. Paths may be Snakemake placeholders such as ``{input.fa}``.
+
+Distortion / motion / eddy steps (reverse-phase-encoded pair): the series are concatenated
+(``fslmerge -t``), their b0s picked (``fslselectvols``) for ``topup`` (susceptibility field, Hz),
+``mcflirt`` reports the b0s' rigid motion, and ``eddy`` corrects eddy currents and motion through
+topup's field. fslpy's ``fslmerge`` dispatches to private wrapped functions at call time, so its
+argv (``fslmerge -t <out> <in1> <in2> ...``) is written out here.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ import shlex
 FMRIB58_FA_1MM = "$FSLDIR/data/standard/FMRIB58_FA_1mm"
 TEMPLATE_GRID = {1: "$FSLDIR/data/standard/FMRIB58_FA_1mm", 2: "$FSLDIR/data/standard/MNI152_T1_2mm"}
 SPACE = "MNI152NLin6Asym"  # FSL's MNI152 (FMRIB58 is aligned to it)
+TOPUP_CONFIG = "b02b0.cnf"  # topup's b0 configuration, found in $FSLDIR/etc/flirtsch by name
+EDDY_MIN_FSL = "6.0.6"  # first FSL whose ``eddy`` (eddy_cpu) takes --nthr
 
 
 def _argv(wrapper, *args, **kwargs) -> list[str]:
@@ -81,3 +89,61 @@ def sidecar_json(container: str, sources) -> str:
     return json.dumps(map_sidecar("fsl", f"FSL applywarp ({container})", list(sources),
                                   Template="FMRIB58_FA_1mm via fsl_reg; grid " + SPACE,
                                   Interpolation="trilinear", Units="MD mm2/s, FA unitless"))
+
+
+def merge_series(dwis, out: str) -> str:
+    """``fslmerge -t``: the series concatenated in order (eddy's --imain; index.txt follows it)."""
+    return _join(["fslmerge", "-t", out, *dwis])
+
+
+def select_vols(image: str, vols, out: str) -> str:
+    """``fslselectvols``: volumes ``vols`` (0-based ints, or a comma list / placeholder) of ``image``."""
+    return _join(_argv("fslselectvols", image, out, vols))
+
+
+def merge_b0s(dwis, b0_vols, merged_dwi: str, b0s: str) -> str:
+    """Concatenate the series, then take their b0s (0-based indices in the merged series) for topup.
+
+    The b0 order must match topup's datain rows (``acqparams.write_fsl_files``'s ``n_b0``).
+    """
+    return " && ".join([merge_series(dwis, merged_dwi), select_vols(merged_dwi, b0_vols, b0s)])
+
+
+def topup(b0s: str, datain: str, prefix: str, field_hz: str, corrected_b0: str) -> str:
+    """``topup --config=b02b0.cnf``: writes ``<prefix>_fieldcoef.nii.gz``, ``<prefix>_movpar.txt``,
+    the field map (Hz) and the corrected b0s."""
+    return _join(_argv("topup", b0s, datain, config=TOPUP_CONFIG, out=prefix, fout=field_hz,
+                       iout=corrected_b0))
+
+
+def applytopup(image: str, datain: str, index: int, topup_prefix: str, out: str) -> str:
+    """``applytopup --method=jac``: one series (datain row ``index``, 1-based) unwarped by topup."""
+    return _join(_argv("applytopup", image, datain, str(index), topup_prefix, out, method="jac"))
+
+
+def eddy(dwi: str, mask: str, acqp: str, index: str, bvecs: str, bvals: str, topup_prefix: str,
+         out_prefix: str, nthr, repol: bool = True) -> str:
+    """``eddy`` through topup's field, ``--repol`` replacing outlier slices (``<out>.eddy_outlier_map``).
+
+    ``--nthr`` (threads) needs FSL >= EDDY_MIN_FSL (6.0.6), where ``eddy`` runs eddy_cpu or eddy_cuda.
+    Writes ``<out>.nii.gz``, ``<out>.eddy_rotated_bvecs``, ``<out>.eddy_parameters`` among others.
+    """
+    kwargs = {"topup": topup_prefix, "nthr": str(nthr)}
+    if repol:
+        kwargs["repol"] = True
+    return _join(_argv("eddy", dwi, mask, index, acqp, bvecs, bvals, out_prefix, **kwargs))
+
+
+def mcflirt(b0s: str, out: str, refvol: int = 0) -> str:
+    """``mcflirt -plots``: rigid motion of the b0s to volume ``refvol``; writes ``<out>.par``
+    (per volume: 3 rotations in rad, then 3 translations in mm)."""
+    return _join(_argv("mcflirt", b0s, out=out, refvol=refvol, plots=True))
+
+
+def eddy_outputs(out_prefix: str, bval_in: str, dwi: str, bvec: str, bval: str, parameters: str,
+                 outlier_map: str) -> str:
+    """Copy eddy's outputs to our names: corrected series, rotated bvecs, bvals (unchanged),
+    motion/eddy parameters and outlier map (assumes FSLOUTPUTTYPE=NIFTI_GZ)."""
+    return " && ".join(_join(["cp", src, dst]) for src, dst in [
+        (f"{out_prefix}.nii.gz", dwi), (f"{out_prefix}.eddy_rotated_bvecs", bvec), (bval_in, bval),
+        (f"{out_prefix}.eddy_parameters", parameters), (f"{out_prefix}.eddy_outlier_map", outlier_map)])
