@@ -9,6 +9,7 @@ configfile: "config/config.yaml"
 
 include: "rules/common.smk"
 include: "rules/inputs.smk"
+include: "rules/dwi_corrections.smk"
 include: "rules/dti.smk"
 include: "rules/dti_group.smk"
 
@@ -22,6 +23,7 @@ rule all:
         dti_session_targets(rules.warp_dti_to_template.output.md),
         dti_session_targets(rules.plot_dti_qc.output.overlay),
         dti_session_targets(rules.plot_dti_qc.output.histogram),
+        dwi_correction_targets(),
         dti_group_targets(
             rules.make_dti_rois.output.counts,
             rules.make_dti_rois.output.figure,

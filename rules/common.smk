@@ -74,10 +74,11 @@ DTI_PRE, DTI_POST = DTI["sessions"]["pre"], DTI["sessions"]["post"]
 DTI_ENGINES = DTI["engines"]
 DTI_RES = DTI["template_resolution_mm"]
 DTI_SPACE = FSL.SPACE if DTI_ENGINES["registration"] == "fsl" else NATIVE_SPACE
-if DTI_ENGINES["topup"] != "native" or DTI_ENGINES["eddy"] != "native":
+if DTI_ENGINES["topup"] != DTI_ENGINES["eddy"]:
     raise WorkflowError(
-        "config dti.engines: topup and eddy have no FSL rules yet (the distortion and eddy "
-        "corrections come in a later release); set dti.engines.topup and dti.engines.eddy to native"
+        "config dti.engines: topup and eddy must use the same engine (FSL's eddy takes topup's "
+        f"field; the native engine estimates both together), got topup: {DTI_ENGINES['topup']}, "
+        f"eddy: {DTI_ENGINES['eddy']}"
     )
 
 
@@ -98,12 +99,12 @@ def dti_sessions(subject):
 
 
 def dwi_series(wildcards):
-    """Both phase-encoding series of one session (image, bval, bvec), by direction."""
+    """Both phase-encoding series of one session (image, bval, bvec, JSON), by direction."""
     series = INVENTORY.dwi[wildcards.subject][wildcards.session]
     return {
         f"{part}_{direction}": series[direction][part]
         for direction in DTI["phase_encoding_dirs"]
-        for part in ("nii", "bval", "bvec")
+        for part in ("nii", "bval", "bvec", "json")
     }
 
 
@@ -119,6 +120,18 @@ def dti_session_targets(path):
 def dti_session_keys():
     """``[subject, session]`` of every DTI session, in the order of :func:`dti_session_targets`."""
     return [[sub, ses] for sub in INVENTORY.dti_subjects for ses in dti_sessions(sub)]
+
+
+def dwi_correction_targets():
+    """The native corrections' QC figures and outlier table (the FSL engine writes its own files)."""
+    if DTI_ENGINES["eddy"] != "native" or not INVENTORY.dti_subjects:
+        return []
+    return [
+        *dti_session_targets(rules.correct_dwi.output.field_figure),
+        *dti_session_targets(rules.correct_dwi.output.motion_figure),
+        rules.collect_dwi_outliers.output.table,
+        rules.collect_dwi_outliers.output.html,
+    ]
 
 
 def dwi_file(suffix, ext, **entities):
@@ -170,6 +183,50 @@ FSL_TENSOR = FSL.dtifit_to_maps(
     "{output.fa}",
     "{output.ad}",
     "{output.rd}",
+)
+# topup + eddy on the merged series; work files under {params.work}_* (removed at the end)
+FSL_CORRECTIONS = " && ".join(
+    [
+        "mkdir -p $(dirname {params.work})",
+        FSL.merge_b0s(
+            [f"{{input.nii_{d}}}" for d in DTI["phase_encoding_dirs"]],
+            "$(cat {input.b0_volumes})",
+            "{params.work}_merged",
+            "{params.work}_b0s",
+        ),
+        FSL.topup(
+            "{params.work}_b0s",
+            "{input.b0_acqparams}",
+            "{params.work}_topup",
+            "{output.field}",
+            "{params.work}_b0corrected",
+        ),
+        FSL.mcflirt("{params.work}_b0s", "{params.work}_mcflirt"),
+        "cp {params.work}_mcflirt.par {output.b0_motion}",
+        "fslmaths {params.work}_b0corrected -Tmean {params.work}_b0mean",
+        "bet {params.work}_b0mean {params.work}_brain -m -f 0.2",
+        FSL.eddy(
+            "{params.work}_merged",
+            "{params.work}_brain_mask",
+            "{input.acqparams}",
+            "{input.index}",
+            "{input.merged_bvec}",
+            "{input.merged_bval}",
+            "{params.work}_topup",
+            "{params.work}_eddy",
+            "{threads}",
+        ),
+        FSL.eddy_outputs(
+            "{params.work}_eddy",
+            "{input.merged_bval}",
+            "{output.dwi}",
+            "{output.bvec}",
+            "{output.bval}",
+            "{output.parameters}",
+            "{output.outlier_map}",
+        ),
+        "rm -f {params.work}_*",
+    ]
 )
 FSL_FLIRT = FSL.flirt_rigid("{input.moving}", "{input.fixed}", "{output.xfm}")
 FSL_REG = FSL.fsl_reg_fa("{input.fa}", "{params.prefix}")

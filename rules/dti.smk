@@ -17,34 +17,10 @@ rule write_template:
         "../scripts/write_template.py"
 
 
-# Until the corrections step lands, the preprocessed series is both phase-encoding series
-# side by side, uncorrected; the corrections will write these same three files.
-rule combine_dwi_series:
-    input:
-        unpack(dwi_series),
-    output:
-        dwi=dwi_file("dwi", ".nii.gz", desc="preproc"),
-        bval=dwi_file("dwi", ".bval", desc="preproc"),
-        bvec=dwi_file("dwi", ".bvec", desc="preproc"),
-    log:
-        logs("combine_dwi_series", "sub-{subject}_ses-{session}"),
-    group:
-        "subject"
-    conda:
-        "../envs/trialmri.yaml"
-    resources:
-        mem_mb=3000,
-        runtime=5,
-    params:
-        directions=DTI["phase_encoding_dirs"],
-    script:
-        "../scripts/combine_dwi_series.py"
-
-
 rule compute_dwi_reference:
     input:
-        dwi=rules.combine_dwi_series.output.dwi,
-        bval=rules.combine_dwi_series.output.bval,
+        dwi=rules.correct_dwi.output.dwi,
+        bval=rules.correct_dwi.output.bval,
     output:
         b0=dwi_file("dwiref", ".nii.gz", space="dwi", desc="meanb0"),
         mask=dwi_file("mask", ".nii.gz", space="dwi", desc="brain"),
@@ -65,9 +41,9 @@ if DTI_ENGINES["tensor"] == "native":
 
     rule fit_tensor:
         input:
-            dwi=rules.combine_dwi_series.output.dwi,
-            bval=rules.combine_dwi_series.output.bval,
-            bvec=rules.combine_dwi_series.output.bvec,
+            dwi=rules.correct_dwi.output.dwi,
+            bval=rules.correct_dwi.output.bval,
+            bvec=rules.correct_dwi.output.bvec,
             mask=rules.compute_dwi_reference.output.mask,
         output:
             md=dwi_file("dwimap", ".nii.gz", space="dwi", param="md"),
@@ -91,9 +67,9 @@ else:
 
     rule fit_tensor:
         input:
-            dwi=rules.combine_dwi_series.output.dwi,
-            bval=rules.combine_dwi_series.output.bval,
-            bvec=rules.combine_dwi_series.output.bvec,
+            dwi=rules.correct_dwi.output.dwi,
+            bval=rules.correct_dwi.output.bval,
+            bvec=rules.correct_dwi.output.bvec,
             mask=rules.compute_dwi_reference.output.mask,
         output:
             md=dwi_file("dwimap", ".nii.gz", space="dwi", param="md"),

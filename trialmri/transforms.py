@@ -48,3 +48,14 @@ def apply(matrix: np.ndarray, points_mm: np.ndarray) -> np.ndarray:
     """``matrix`` applied to world points (3, ...)."""
     flat = points_mm.reshape(3, -1)
     return (matrix[:3, :3] @ flat + matrix[:3, 3:4]).reshape(points_mm.shape)
+
+
+def rigid_params(matrix: np.ndarray, centre_mm=(0.0, 0.0, 0.0)) -> np.ndarray:
+    """Inverse of :func:`rigid_from_params`: ``[tx, ty, tz (mm), rx, ry, rz (rad)]`` of a rigid 4 x 4."""
+    rot = matrix[:3, :3]
+    ry = -np.arcsin(np.clip(rot[2, 0], -1.0, 1.0))
+    rx = np.arctan2(rot[2, 1], rot[2, 2])
+    rz = np.arctan2(rot[1, 0], rot[0, 0])
+    centre = np.asarray(centre_mm, float)
+    trans = matrix[:3, :3] @ centre + matrix[:3, 3] - centre
+    return np.array([*trans, rx, ry, rz])

@@ -1,0 +1,70 @@
+"""DWI corrections from and to files: the workflow's session step and ``trialmri topup``."""
+
+from __future__ import annotations
+
+import nibabel as nib
+import numpy as np
+
+from trialmri.bids.derivatives import map_sidecar
+from trialmri.dwi import correction_plots, susceptibility
+from trialmri.dwi.corrections import correct_session
+from trialmri.dwi.gradients import write_fsl_gradients
+from trialmri.dwi.registration import ants_version
+from trialmri.io import save_nifti, write_json, write_tsv
+
+PE_LETTERS = "ijk"
+
+
+def correct_session_files(named: dict, outputs: dict, iterations: int = 2, title: str = "", progress=None):
+    """Correct one session (``named``: series → (nii, bval, bvec, json)) and write ``outputs``.
+
+    Keys: dwi, bval, bvec, sidecar, field (Hz), displacement (mm, "+" series), motion, outliers,
+    field_figure, motion_figure.
+    """
+    result = correct_session(named, iterations=iterations, progress=progress)
+    f = result.field
+    spacing = np.linalg.norm(result.affine[:3, :3], axis=0)
+    save_nifti(outputs["dwi"], result.dwi, result.affine, description="trialmri corrected DWI")
+    write_fsl_gradients(outputs["bval"], outputs["bvec"], result.bvals, result.bvecs)
+    save_nifti(outputs["field"], f.field_hz, result.affine, description="susceptibility field (Hz)")
+    save_nifti(outputs["displacement"], f.displacement_vox * spacing[f.pe_axis], result.affine,
+               description="PE displacement of the + series (mm)")
+    write_tsv(outputs["motion"], result.parameters)
+    write_tsv(outputs["outliers"], result.outliers)
+    axis = PE_LETTERS[f.pe_axis]
+    write_json(outputs["sidecar"], map_sidecar(
+        "native", f"trialmri susceptibility + motion/eddy ({ants_version()})", [v[0] for v in named.values()],
+        FieldConvention=f"the series with PhaseEncodingDirection '{axis}' is displaced by +field_hz x "
+                        f"TotalReadoutTime voxels along {axis}, the '{axis}-' series by the opposite",
+        TotalReadoutTime=f.readout_s, FieldMismatchRMS={"before": f.mismatch_before, "after": f.mismatch_after},
+        Combination=result.combination, MotionIterations=iterations, OutlierSlices=len(result.outliers),
+        Resampling="once per volume: motion/eddy affine composed with the field displacement, trilinear, "
+                   "Jacobian-modulated"))
+    correction_plots.field_figure(f.field_hz, result.b0_before, result.b0_after, f.pe_axis,
+                                  outputs["field_figure"], title)
+    correction_plots.motion_figure(result.parameters, outputs["motion_figure"], title)
+    return result
+
+
+def topup_files(b0_plus_path, b0_minus_path, pe_axis: int, readout_s: float, out_prefix: str):
+    """``trialmri topup``: field from a b0 pair (3-D, or 4-D averaged); writes P_field_hz and P_corrected.
+
+    ``P_corrected.nii.gz`` holds the corrected "+" and "−" b0s as two volumes (in that order).
+    """
+    images = [nib.load(p) for p in (b0_plus_path, b0_minus_path)]
+    arrays = []
+    for path, image in zip((b0_plus_path, b0_minus_path), images):
+        data = image.get_fdata(dtype=np.float32)
+        if data.ndim == 4:
+            data = data.mean(axis=-1)
+        if data.ndim != 3:
+            raise ValueError(f"{path}: a b0 image must be 3-D (or 4-D b0s to average), got {image.ndim}-D")
+        arrays.append(data)
+    if arrays[0].shape != arrays[1].shape or not np.allclose(images[0].affine, images[1].affine, atol=1e-3):
+        raise ValueError(f"{b0_minus_path}: grid differs from {b0_plus_path}; the pair must share one grid")
+    field = susceptibility.estimate_field(arrays[0], arrays[1], pe_axis, readout_s)
+    corrected = np.stack([susceptibility.unwarp(a, field.displacement_vox, pe_axis, sign)
+                          for a, sign in zip(arrays, (1, -1))], axis=-1)
+    save_nifti(f"{out_prefix}_field_hz.nii.gz", field.field_hz, images[0].affine, description="field (Hz)")
+    save_nifti(f"{out_prefix}_corrected.nii.gz", corrected, images[0].affine, description="corrected b0s")
+    return field

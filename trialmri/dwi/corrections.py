@@ -1,0 +1,221 @@
+"""Native DWI corrections of one session: susceptibility field, motion, eddy currents, one resampling.
+
+Steps (SPEC "DTI arm" 1-2, the native engine):
+
+1. acquisition parameters from each series' JSON (PE axis and sign, readout time);
+2. per series, the b0s rigidly aligned and averaged; the field from the "+"/"−" mean b0 pair
+   (:mod:`trialmri.dwi.susceptibility`);
+3. every volume unwarped by the field (for registration only), then b0s rigid to the mean b0 and
+   DW volumes affine to their leave-one-out prediction (:mod:`trialmri.dwi.motion_eddy`);
+4. every volume resampled **once** from the raw data through the composed map
+   target voxel → motion/eddy affine → field displacement along PE, times both Jacobians;
+5. the two series combined: where their gradient tables match, each pair is averaged with weights
+   equal to each series' Jacobian (a stretched series sampled that tissue more densely); otherwise
+   the corrected series are concatenated. bvecs are rotated by each volume's rigid rotation.
+
+Motion parameters are reported in world mm / degrees about the grid centre (``R = Rz Ry Rx``), with
+the eddy offset (linear in the diffusion gradient, fitted across volumes) taken out of the PE
+translation. Eddy terms are in Hz and Hz/mm along the index axes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import ndimage
+
+from trialmri import transforms
+from trialmri.dwi import motion_eddy, susceptibility
+from trialmri.dwi.acqparams import Acquisition, check_pair, read_acquisition
+from trialmri.dwi.gradients import is_b0
+from trialmri.dwi.mask import brain_mask
+from trialmri.dwi.tensor_files import load_dwi
+from trialmri.dwi.volume_registration import register
+from trialmri.grids import same_grid
+
+MOTION_COLUMNS = ["trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z"]
+EDDY_COLUMNS = ["eddy_offset_hz", "eddy_x_hz_per_mm", "eddy_y_hz_per_mm", "eddy_z_hz_per_mm"]
+REGISTRATION_EDGE_VOX = 2  # the metric ignores voxels this close to the field of view's edge
+
+
+@dataclass
+class SeriesData:
+    name: str
+    data: np.ndarray  # (x, y, z, n) float32
+    bvals: np.ndarray
+    bvecs: np.ndarray  # (n, 3), FSL voxel frame
+    acq: Acquisition
+
+
+@dataclass
+class Corrected:
+    """Everything the workflow writes for a session."""
+
+    dwi: np.ndarray
+    bvals: np.ndarray
+    bvecs: np.ndarray
+    affine: np.ndarray
+    field: susceptibility.FieldEstimate
+    parameters: pd.DataFrame
+    outliers: pd.DataFrame
+    combination: str
+    b0_before: dict
+    b0_after: dict
+
+
+def load_series(named: dict) -> tuple[list[SeriesData], np.ndarray]:
+    """``named``: series name → (nii, bval, bvec, json). Returns the series and the shared affine."""
+    out, first = [], None
+    for name, (nii, bval, bvec, sidecar) in named.items():
+        image, data, bvals, bvecs = load_dwi(nii, bval, bvec)
+        if first is not None and not same_grid(image, first[1]):
+            raise ValueError(f"{nii}: grid differs from {first[0]}; reverse-PE series must share one grid")
+        first = first or (nii, image)
+        out.append(SeriesData(name, data.astype(np.float32), bvals, bvecs, read_acquisition(sidecar, image.shape)))
+    check_pair([s.acq for s in out])
+    return out, first[1].affine
+
+
+def registration_mask(b0: np.ndarray) -> np.ndarray:
+    """Brain mask of a b0, dilated one voxel, without the field of view's edge."""
+    mask = ndimage.binary_dilation(brain_mask(b0), iterations=1)
+    e = REGISTRATION_EDGE_VOX
+    inner = np.zeros(mask.shape, bool)
+    inner[e:-e, e:-e, e:-e] = True
+    return mask & inner
+
+
+def series_mean_b0(series: SeriesData, spacing) -> np.ndarray:
+    """The series' b0s rigidly aligned to its first b0 and averaged (input to the field estimate)."""
+    b0 = np.flatnonzero(is_b0(series.bvals))
+    if len(b0) == 0:
+        raise ValueError(f"{series.acq.source}: series {series.name} has no b0 volume; the field needs one")
+    first = series.data[..., b0[0]]
+    mask = registration_mask(first)
+    images = [first] + [motion_eddy.resample(series.data[..., v], register(first, series.data[..., v], spacing,
+                                                                            "Rigid", mask=mask)) for v in b0[1:]]
+    return np.mean(images, axis=0)
+
+
+def resample_once(raw: np.ndarray, matrix: np.ndarray, displacement: np.ndarray, acq: Acquisition):
+    """``raw`` (3-D) on the target grid through motion/eddy then the field; returns (image, weight).
+
+    weight is the series' field Jacobian at the sampled point (used to combine series).
+    """
+    grid = np.indices(raw.shape, dtype=np.float64)
+    at = transforms.apply(matrix, grid)
+    shift = ndimage.map_coordinates(displacement, at, order=1, mode="nearest")
+    jac = ndimage.map_coordinates(susceptibility.jacobian(displacement, acq.pe_axis, acq.pe_sign), at, order=1,
+                                  mode="nearest")
+    at[acq.pe_axis] += acq.pe_sign * shift
+    value = ndimage.map_coordinates(raw, at, order=1, mode="constant", cval=0.0)
+    jac = np.maximum(jac, 0.0)
+    return (value * jac * abs(np.linalg.det(matrix[:3, :3]))).astype(np.float32), jac
+
+
+def gradient_tables_match(series: list[SeriesData]) -> bool:
+    a, b = series
+    if a.bvals.shape != b.bvals.shape or not np.allclose(a.bvals, b.bvals, atol=5.0):
+        return False
+    return bool(np.all(np.abs(np.abs((a.bvecs * b.bvecs).sum(1)) - (np.linalg.norm(a.bvecs, axis=1) ** 2)) < 1e-3))
+
+
+def motion_table(series: list[SeriesData], mats: list, affine: np.ndarray, spacing) -> pd.DataFrame:
+    """Per volume: rigid motion (world, about the grid centre) and eddy terms; see module docstring."""
+    acq = series[0].acq
+    axis = acq.pe_axis
+    shape = series[0].data.shape[:3]
+    centre_vox = (np.asarray(shape, float) - 1) / 2
+    rows, offsets_mm, design, labels = [], [], [], []
+    start = 0
+    for s in series:
+        hz_per_mm = s.acq.pe_sign * s.acq.readout_s * spacing[axis]  # mm of PE shift per Hz
+        for v in range(s.data.shape[-1]):
+            split = motion_eddy.split_affine(mats[start + v], spacing, axis, centre_vox)
+            rows.append((s, v, split, hz_per_mm))
+            offsets_mm.append(split.pe_shift_mm)
+            design.append(hz_per_mm * s.bvals[v] / 1000.0 * s.bvecs[v])
+            labels.append(s.name)
+        start += s.data.shape[-1]
+    # PE shift at the centre = motion (a drift per series) + eddy offset (gains · b g, in Hz)
+    series_dummies = pd.get_dummies(pd.Series(labels)).to_numpy(float)
+    x = np.hstack([series_dummies, np.array(design)])
+    coef, *_ = np.linalg.lstsq(x, np.array(offsets_mm), rcond=None)
+    eddy_offset_mm = np.array(design) @ coef[series_dummies.shape[1]:]
+    scale = np.diag(spacing)
+    world = np.eye(4)
+    world[:3, :3] = affine[:3, :3] @ np.linalg.inv(scale)
+    world[:3, 3] = affine[:3, 3]
+    centre_world = transforms.apply(affine, centre_vox.reshape(3, 1)).ravel()
+    table = []
+    for (s, v, split, hz_per_mm), eddy_mm in zip(rows, eddy_offset_mm):
+        rigid = split.rigid_mm.copy()
+        rigid[axis, 3] -= eddy_mm
+        params = transforms.rigid_params(world @ rigid @ np.linalg.inv(world), centre_world)
+        table.append({"series": s.name, "volume": v, "bval": float(s.bvals[v]),
+                      **dict(zip(MOTION_COLUMNS, [*params[:3], *np.rad2deg(params[3:])])),
+                      "eddy_offset_hz": eddy_mm / hz_per_mm,
+                      **{c: g / hz_per_mm for c, g in zip(EDDY_COLUMNS[1:], split.eddy_gradient)}})
+    return pd.DataFrame(table)
+
+
+def correct_session(named: dict, iterations: int = 2, progress=None) -> Corrected:
+    """Correct one session's reverse-PE pair; ``named``: series name → (nii, bval, bvec, json)."""
+    say = progress or (lambda message: None)
+    series, affine = load_series(named)
+    spacing = np.linalg.norm(affine[:3, :3], axis=0)
+    flip_x = np.linalg.det(affine[:3, :3]) > 0
+    by_sign = {s.acq.pe_sign: s for s in series}
+    acq = by_sign[1].acq
+    before = {s.name: series_mean_b0(s, spacing) for s in series}
+    say("field")
+    field = susceptibility.estimate_field(before[by_sign[1].name], before[by_sign[-1].name], acq.pe_axis,
+                                          acq.readout_s)
+    unwarped = np.concatenate([susceptibility.unwarp(s.data, field.displacement_vox, s.acq.pe_axis, s.acq.pe_sign)
+                               for s in series], axis=-1)
+    bvals = np.concatenate([s.bvals for s in series])
+    bvecs = np.concatenate([s.bvecs for s in series])
+    mask = registration_mask(unwarped[..., np.flatnonzero(is_b0(bvals))].mean(-1))
+    say("motion and eddy")
+    mats, corrected, predicted, _ = motion_eddy.register_volumes(
+        unwarped, bvals, bvecs, spacing, mask, flip_x, iterations,
+        progress=lambda it: say(f"motion and eddy: iteration {it + 1} of {iterations}"))
+    rotated = motion_eddy.rotate_bvecs(bvecs, mats, spacing, flip_x)
+    parameters = motion_table(series, mats, affine, spacing)
+    hits = motion_eddy.slice_outliers(corrected, predicted, brain_mask(predicted[..., is_b0(bvals)].mean(-1)),
+                                      ~is_b0(bvals))
+    parameters["outlier"] = False
+    for volume, *_ in hits:
+        parameters.loc[volume, "outlier"] = True
+    outliers = pd.DataFrame([{"series": parameters.at[v, "series"], "volume": int(parameters.at[v, "volume"]),
+                              "slice": k, "z": z, "drop": drop} for v, k, z, drop in hits],
+                            columns=["series", "volume", "slice", "z", "drop"])
+    say("resampling")
+    images, weights, start = [], [], 0
+    for s in series:
+        for v in range(s.data.shape[-1]):
+            image, weight = resample_once(s.data[..., v], mats[start + v], field.displacement_vox, s.acq)
+            images.append(image)
+            weights.append(weight)
+        start += s.data.shape[-1]
+    after = {s.name: np.mean([images[i] for i in range(len(images)) if parameters.at[i, "series"] == s.name
+                              and is_b0(bvals[i:i + 1])[0]], axis=0) for s in series}
+    if gradient_tables_match(series):
+        n = series[0].data.shape[-1]
+        stack, weight = np.stack(images, -1), np.stack(weights, -1)
+        total = weight[..., :n] + weight[..., n:]
+        dwi = np.where(total > 0, (stack[..., :n] * weight[..., :n] + stack[..., n:] * weight[..., n:])
+                       / np.maximum(total, 1e-6), 0.5 * (stack[..., :n] + stack[..., n:]))
+        a, b = rotated[:n], rotated[n:]
+        b = np.where(((a * b).sum(1) < 0)[:, None], -b, b)
+        mean = a + b
+        norm = np.linalg.norm(mean, axis=1, keepdims=True)
+        out_bvecs = np.where(norm > 0, mean / np.maximum(norm, 1e-12), 0.0)
+        out_bvals, combination = series[0].bvals, "Jacobian-weighted average of matching volume pairs"
+    else:
+        dwi, out_bvecs, out_bvals = np.stack(images, -1), rotated, bvals
+        combination = "concatenated (the series' gradient tables differ)"
+    return Corrected(dwi.astype(np.float32), out_bvals, out_bvecs, affine, field, parameters, outliers,
+                     combination, before, after)

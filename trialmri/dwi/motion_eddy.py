@@ -1,0 +1,169 @@
+"""Motion and eddy-current correction of DWI volumes, after the susceptibility field is removed.
+
+Conventions: every transform is a 4 x 4 matrix in **voxel-index coordinates** of the series' grid
+mapping a point of the *target* (the mean b0, undistorted) to the point of the volume where that
+tissue was imaged (the direction ``scipy.ndimage`` samples in). b0s are registered rigidly to the
+mean b0; each diffusion-weighted volume affinely to its leave-one-out tensor prediction, iterated.
+Eddy currents displace along the phase-encoding axis only, so each affine is split into a rigid
+head motion and an eddy part that changes the PE row alone (offset, and the field's gradient along
+each axis). bvecs (FSL voxel frame) turn by the rotation of that rigid part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from trialmri import transforms
+from trialmri.dwi.gradients import is_b0, tensor_design
+from trialmri.dwi.volume_registration import register
+
+OUTLIER_Z = -4.0  # slice deficit in robust SD units (FSL eddy's --ol_nstd default 4)
+OUTLIER_MIN_DROP = 0.10  # and at least 10 % below the prediction
+OUTLIER_MIN_VOXELS = 20  # slices with fewer brain voxels are not judged
+
+
+def loo_predictions(signal: np.ndarray, bvals: np.ndarray, bvecs: np.ndarray) -> np.ndarray:
+    """Each volume predicted by a log-linear tensor fitted to all the *other* volumes.
+
+    ``signal`` is (voxels, n); bvecs (n, 3). One hat matrix for every voxel: the leave-one-out value
+    of least squares is (ŷᵢ − hᵢᵢ yᵢ) / (1 − hᵢᵢ), so no fit is repeated.
+    """
+    x = tensor_design(bvals, bvecs)
+    hat = x @ np.linalg.pinv(x)
+    h = np.clip(np.diag(hat), 0.0, 0.99)
+    y = np.log(np.maximum(signal, 1.0))
+    return np.exp((y @ hat.T - h * y) / (1.0 - h)).astype(np.float32)
+
+
+def rotation_in_mm(matrix_vox: np.ndarray, spacing) -> np.ndarray:
+    """The linear part of a voxel-index transform in mm along the index axes (3 x 3)."""
+    s = np.diag(spacing)
+    return s @ matrix_vox[:3, :3] @ np.linalg.inv(s)
+
+
+@dataclass
+class Split:
+    """An affine (voxel-index) as eddy ∘ rigid: ``rigid_mm`` 4 x 4 in mm along the index axes."""
+
+    rigid_mm: np.ndarray
+    eddy_gradient: np.ndarray  # (3,) ∂(PE displacement, mm)/∂(position, mm) along the index axes
+    pe_shift_mm: float  # displacement along PE at the grid centre (motion + eddy offset)
+
+
+def split_affine(matrix_vox: np.ndarray, spacing, pe_axis: int, centre_vox: np.ndarray) -> Split:
+    """Rigid part from the non-PE rows (Procrustes), eddy part from the PE row."""
+    s = np.diag([*spacing, 1.0])
+    a = s @ matrix_vox @ np.linalg.inv(s)  # mm along index axes
+    linear = a[:3, :3]
+    other = [k for k in range(3) if k != pe_axis]
+    u, _, vt = np.linalg.svd(linear[other])
+    rows = u @ np.eye(2, 3) @ vt  # nearest orthonormal pair of rows
+    rot = np.zeros((3, 3))
+    rot[other[0]], rot[other[1]] = rows
+    rot[pe_axis] = np.cross(rot[(pe_axis + 1) % 3], rot[(pe_axis + 2) % 3])
+    eddy = linear @ rot.T  # identity except the PE row
+    gradient = eddy[pe_axis] - np.eye(3)[pe_axis]
+    centre = s[:3, :3] @ centre_vox
+    moved = a[:3, :3] @ centre + a[:3, 3]  # where the centre goes
+    rigid = np.eye(4)
+    rigid[:3, :3] = rot
+    rigid[:3, 3] = moved - rot @ centre  # PE component still holds the eddy offset
+    return Split(rigid, gradient, float(moved[pe_axis] - centre[pe_axis]))
+
+
+def rotate_bvecs(bvecs: np.ndarray, transforms_vox: list, spacing, flip_x: bool) -> np.ndarray:
+    """bvecs (n, 3, FSL voxel frame) turned into the target frame: g' = Rᵀ g per volume.
+
+    ``flip_x``: FSL's frame has x reversed relative to the index axes when the image affine has a
+    positive determinant (neurological storage).
+    """
+    f = np.diag([-1.0, 1.0, 1.0]) if flip_x else np.eye(3)
+    out = np.array(bvecs, float)
+    for v, matrix in enumerate(transforms_vox):
+        if np.linalg.norm(out[v]) > 0:
+            rot = transforms.polar_rotation(rotation_in_mm(matrix, spacing))
+            out[v] = f @ rot.T @ f @ out[v]
+    return out
+
+
+def slice_outliers(observed: np.ndarray, predicted: np.ndarray, mask: np.ndarray, dw: np.ndarray) -> list:
+    """Signal-dropout slices (axis k) of diffusion-weighted volumes: [(volume, slice, z, drop)].
+
+    ``observed``/``predicted`` are (x, y, z, n) on the target grid. Per slice, the relative deficit
+    mean(obs − pred) / mean(pred) is standardised across the DW volumes (median, 1.4826 MAD).
+    """
+    counts = mask.sum(axis=(0, 1))
+    judged = np.flatnonzero(counts >= OUTLIER_MIN_VOXELS)
+    m = mask[..., judged][..., None]
+    obs = (observed[:, :, judged] * m).sum(axis=(0, 1))  # (slices, n)
+    pred = (predicted[:, :, judged] * m).sum(axis=(0, 1))
+    drop = (obs - pred) / np.maximum(pred, 1e-6)
+    d = drop[:, dw]
+    med = np.median(d, axis=1, keepdims=True)
+    mad = 1.4826 * np.median(np.abs(d - med), axis=1, keepdims=True)
+    z = (d - med) / np.maximum(mad, 1e-3)
+    hits = np.argwhere((z < OUTLIER_Z) & (d < -OUTLIER_MIN_DROP))
+    volumes = np.flatnonzero(dw)
+    return [(int(volumes[j]), int(judged[i]), float(z[i, j]), float(d[i, j])) for i, j in hits]
+
+
+def resample(volume: np.ndarray, matrix_vox: np.ndarray, order: int = 1) -> np.ndarray:
+    """``volume`` seen from the target: out(y) = volume(matrix · y), 0 outside."""
+    return ndimage.affine_transform(volume, matrix_vox, order=order, mode="constant", cval=0.0)
+
+
+def register_volumes(unwarped: np.ndarray, bvals: np.ndarray, bvecs: np.ndarray, spacing, mask: np.ndarray,
+                     flip_x: bool, iterations: int = 2, progress=None):
+    """Transforms (list of 4 x 4, voxel index) taking every volume of ``unwarped`` to the mean b0.
+
+    ``unwarped`` (x, y, z, n) holds every series, already corrected for the susceptibility field.
+    b0s: rigid to the first b0, then again to the mean of the aligned b0s. DW volumes: affine to
+    their leave-one-out prediction from the current corrected stack, ``iterations`` times.
+    Returns (transforms, corrected stack, predictions, target b0).
+    """
+    n = unwarped.shape[-1]
+    b0 = np.flatnonzero(is_b0(bvals))
+    if len(b0) == 0:
+        raise ValueError("no b0 volume (b ≤ 50 s/mm²): motion correction needs one as the target")
+    dw = np.flatnonzero(~is_b0(bvals))
+    current = [np.eye(4) for _ in range(n)]
+    first = unwarped[..., b0[0]]
+    for v in b0[1:]:
+        current[v] = register(first, unwarped[..., v], spacing, "Rigid", mask=mask)
+    target = np.mean([resample(unwarped[..., v], current[v]) for v in b0], axis=0)
+    for v in b0:
+        current[v] = register(target, unwarped[..., v], spacing, "Rigid", initial=current[v], mask=mask)
+    target = np.mean([resample(unwarped[..., v], current[v]) for v in b0], axis=0)
+    # DW volumes start from the b0 poses interpolated in acquisition order
+    for v in dw:
+        after = b0[b0 > v]
+        before = b0[b0 < v]
+        if len(before) and len(after):
+            w = (v - before[-1]) / (after[0] - before[-1])
+            current[v] = (1 - w) * current[before[-1]] + w * current[after[0]]
+        else:
+            current[v] = current[(before if len(before) else after)[-1 if len(before) else 0]].copy()
+    inside = mask > 0
+    for it in range(iterations):
+        corrected = np.stack([resample(unwarped[..., v], current[v]) for v in range(n)], axis=-1)
+        rotated = rotate_bvecs(bvecs, current, spacing, flip_x)
+        predicted = np.array(corrected)
+        predicted[inside] = loo_predictions(corrected[inside], bvals, rotated)
+        for v in dw:
+            current[v] = register(predicted[..., v], unwarped[..., v], spacing, "Affine", initial=current[v],
+                                  mask=mask)
+        # Predictions only fix the DW volumes relative to each other: anchor their mean to the b0s
+        mean_dw = np.mean([resample(unwarped[..., v], current[v]) for v in dw], axis=0)
+        drift = register(target, mean_dw, spacing, "Rigid", mask=mask, metric="mattes")
+        for v in dw:
+            current[v] = current[v] @ drift
+        if progress is not None:
+            progress(it)
+    corrected = np.stack([resample(unwarped[..., v], current[v]) for v in range(n)], axis=-1)
+    rotated = rotate_bvecs(bvecs, current, spacing, flip_x)
+    predicted = np.array(corrected)
+    predicted[inside] = loo_predictions(corrected[inside], bvals, rotated)
+    return current, corrected, predicted, target
