@@ -177,7 +177,7 @@ def test_new_subjects_plan_only_their_jobs_and_the_group_jobs(first_run):
     jobs = planned_jobs(snakemake(first_run, "-n").stdout)
     dti_subject, = [s for s in HELD_BACK if s.startswith("d")]
     per_session = {(rule, f"subject={dti_subject}, session={ses}") for ses in ("pre", "post") for rule in (
-        "combine_dwi_series", "compute_dwi_reference", "fit_tensor", "warp_dti_to_template", "plot_dti_qc")}
+        "correct_dwi", "compute_dwi_reference", "fit_tensor", "warp_dti_to_template", "plot_dti_qc")}
     per_subject = {(rule, f"subject={dti_subject}") for rule in (
         "register_sessions", "register_dwi_to_t1w", "register_t1w_to_template")}
     figures = {("plot_dti_scatter", f"roi={roi}, outcome={outcome}") for roi in DTI_ROIS for outcome in OUTCOMES}

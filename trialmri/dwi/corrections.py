@@ -63,6 +63,7 @@ class Corrected:
     combination: str
     b0_before: dict
     b0_after: dict
+    transforms: list  # per input volume (all series in order): target voxel -> volume voxel
 
 
 def load_series(named: dict) -> tuple[list[SeriesData], np.ndarray]:
@@ -218,4 +219,4 @@ def correct_session(named: dict, iterations: int = 2, progress=None) -> Correcte
         dwi, out_bvecs, out_bvals = np.stack(images, -1), rotated, bvals
         combination = "concatenated (the series' gradient tables differ)"
     return Corrected(dwi.astype(np.float32), out_bvals, out_bvecs, affine, field, parameters, outliers,
-                     combination, before, after)
+                     combination, before, after, mats)
