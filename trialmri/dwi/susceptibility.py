@@ -135,7 +135,7 @@ def estimate_field(b0_plus: np.ndarray, b0_minus: np.ndarray, pe_axis: int, read
     scale = float(np.percentile(np.concatenate([b0_plus.ravel(), b0_minus.ravel()]), 99.5)) or 1.0
     plus = np.moveaxis(np.nan_to_num(b0_plus, nan=0.0) / scale, pe_axis, -1).astype(np.float64)
     minus = np.moveaxis(np.nan_to_num(b0_minus, nan=0.0) / scale, pe_axis, -1).astype(np.float64)
-    d = None
+    d, previous = None, 1
     for index, (factor, sigma, iterations) in enumerate(levels):
         p, m = _level_images(plus, factor, sigma), _level_images(minus, factor, sigma)
         if d is None:
