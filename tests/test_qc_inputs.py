@@ -35,7 +35,7 @@ def test_broken_dwi_inputs_are_named(tmp_path):
     (tmp_path / "pa.nii.gz").replace(f"{pa}.nii.gz")  # PA grid differs from AP
     bad = failed(check_subject("d1", files_of(stems)))
     assert "3 b-values" in bad[("sub-d1_ses-pre_dir-AP_dwi.nii.gz", "volume count")]
-    assert "PhaseEncodingDirection" in bad[("sub-d1_ses-pre_dir-PA_dwi.json", "PhaseEncodingDirection")]
+    assert "PhaseEncodingDirection" in bad[("sub-d1_ses-pre_dir-PA_dwi.json", "acquisition parameters")]
     assert "same geometry" in " ".join(k[1] for k in bad)
 
 

@@ -86,13 +86,11 @@ def _add_topup(sub) -> None:
 
 
 def _run_topup(args) -> int:
-    from trialmri.dwi.acqparams import READOUT_RANGE_S
+    from trialmri.dwi.acqparams import check_readout
     from trialmri.dwi.correction_files import topup_files
 
-    lo, hi = READOUT_RANGE_S
-    if not lo <= args.readout_time <= hi:
-        raise ValueError(f"--readout-time {args.readout_time} s is outside {lo}-{hi} s; give TotalReadoutTime "
-                         f"in seconds (e.g. 0.05)")
+    check_readout(args.readout_time, f"--readout-time {args.readout_time}",
+                  "give TotalReadoutTime in seconds (e.g. 0.05)")
     axis = "xyz".index(args.pe_axis) if args.pe_axis in "xyz" else "ijk".index(args.pe_axis)
     field = topup_files(args.b0_pa, args.b0_ap, axis, args.readout_time, args.out_prefix)
     print(f"field {field.field_hz.min():.1f} to {field.field_hz.max():.1f} Hz; AP-PA RMS mismatch "

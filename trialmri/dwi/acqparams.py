@@ -60,7 +60,6 @@ def read_acquisition(json_path, image_shape) -> Acquisition:
         raise ValueError(f"{path}: PhaseEncodingDirection {code!r} missing or not one of i, j, k, i-, j-, "
                          f"k-; add it from the DICOM header (dcm2niix writes it)")
     axis, sign = PE_AXES[code[0]], -1 if code.endswith("-") else 1
-    lo, hi = READOUT_RANGE_S
     if "TotalReadoutTime" in meta:
         readout = _number(meta["TotalReadoutTime"])
         what = f"TotalReadoutTime {meta['TotalReadoutTime']!r}"
@@ -77,9 +76,15 @@ def read_acquisition(json_path, image_shape) -> Acquisition:
     else:
         raise ValueError(f"{path}: neither TotalReadoutTime nor EffectiveEchoSpacing is given; set "
                          f"TotalReadoutTime (s) in the sidecar; dcm2niix writes it")
-    if not (math.isfinite(readout) and lo <= readout <= hi):
-        raise ValueError(f"{path}: {what} is not a realistic total readout time ({lo}-{hi} s); {fix}")
+    check_readout(readout, f"{path}: {what}", fix)
     return Acquisition(axis, sign, readout, path)
+
+
+def check_readout(readout: float, what: str, fix: str) -> None:
+    """A total readout time (s) outside READOUT_RANGE_S is an error: ``what`` names it, ``fix`` says how."""
+    lo, hi = READOUT_RANGE_S
+    if not (math.isfinite(readout) and lo <= readout <= hi):
+        raise ValueError(f"{what} is not a realistic total readout time ({lo}-{hi} s); {fix}")
 
 
 def _number(value) -> float:

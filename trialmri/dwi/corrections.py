@@ -201,8 +201,8 @@ def correct_session(named: dict, iterations: int = 2, progress=None) -> Correcte
             images.append(image)
             weights.append(weight)
         start += s.data.shape[-1]
-    after = {s.name: np.mean([images[i] for i in range(len(images)) if parameters.at[i, "series"] == s.name
-                              and is_b0(bvals[i:i + 1])[0]], axis=0) for s in series}
+    b0_of = is_b0(bvals) & (parameters["series"].to_numpy()[:, None] == [s.name for s in series]).T
+    after = {s.name: np.mean([images[i] for i in np.flatnonzero(b0_of[k])], axis=0) for k, s in enumerate(series)}
     if gradient_tables_match(series):
         n = series[0].data.shape[-1]
         stack, weight = np.stack(images, -1), np.stack(weights, -1)

@@ -7,18 +7,17 @@ side files are read, not whole images, so a subject takes well under a second.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import nibabel as nib
 import numpy as np
 import pandas as pd
 
+from trialmri.dwi.acqparams import read_acquisition
 from trialmri.dwi.gradients import unit_length_ok
 from trialmri.grids import same_grid
 from trialmri.qc.table import COLUMNS, EXCLUSION_COLUMNS, qc_row
 
-PE_CODES = {"i", "i-", "j", "j-", "k", "k-"}
 
 
 class _Rows:
@@ -70,17 +69,13 @@ def _check_dwi(rows: _Rows, session: str, parts: dict[str, str]):
     if bvals is not None and bvecs is not None and len(bvals) == bvecs.shape[1]:
         rows.add(session, parts["bvec"], "unit b-vectors", unit_length_ok(bvals, bvecs.T),
                  "b-vectors of diffusion-weighted volumes must have unit length")
+    # the same reader the corrections use: PE direction, readout (or its echo-spacing fallback)
     try:
-        meta = json.loads(Path(parts["json"]).read_text())
+        read_acquisition(parts["json"], img.shape if img is not None else ())
+        ok, message = True, ""
     except (OSError, ValueError) as err:
-        rows.add(session, parts["json"], "sidecar", False, f"not valid JSON ({err})")
-        return img
-    rows.add(session, parts["json"], "PhaseEncodingDirection", meta.get("PhaseEncodingDirection") in PE_CODES,
-             "PhaseEncodingDirection missing or not one of i, i-, j, j-, k, k-; add it from the DICOM header")
-    readout = meta.get("TotalReadoutTime")
-    rows.add(session, parts["json"], "TotalReadoutTime",
-             isinstance(readout, (int, float)) and 0.005 < readout < 0.5,
-             f"TotalReadoutTime {readout!r} missing or not between 0.005 and 0.5 s; add it (dcm2niix writes it)")
+        ok, message = False, str(err)
+    rows.add(session, parts["json"], "acquisition parameters", ok, message)
     return img
 
 
