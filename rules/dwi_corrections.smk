@@ -18,7 +18,11 @@ if DTI_ENGINES["eddy"] == "native":
                 caption="../report/dwi_motion_table.rst",
                 category="DTI corrections",
                 subcategory="motion and eddy parameters",
-                labels={"subject": "{subject}", "session": "{session}", "table": "TSV"},
+                labels={
+                    "subject": "{subject}",
+                    "session": "{session}",
+                    "table": "TSV",
+                },
             ),
             outliers=dwi_file("outliers", ".tsv", desc="dropout"),
             field_figure=report(
@@ -28,7 +32,11 @@ if DTI_ENGINES["eddy"] == "native":
                 caption="../report/dwi_field.rst",
                 category="DTI corrections",
                 subcategory="susceptibility field",
-                labels={"subject": "{subject}", "session": "{session}", "figure": "field"},
+                labels={
+                    "subject": "{subject}",
+                    "session": "{session}",
+                    "figure": "field",
+                },
             ),
             motion_figure=report(
                 subject_file(
@@ -37,15 +45,19 @@ if DTI_ENGINES["eddy"] == "native":
                 caption="../report/dwi_motion.rst",
                 category="DTI corrections",
                 subcategory="motion and eddy parameters",
-                labels={"subject": "{subject}", "session": "{session}", "figure": "motion"},
+                labels={
+                    "subject": "{subject}",
+                    "session": "{session}",
+                    "figure": "motion",
+                },
             ),
         log:
             logs("correct_dwi", "sub-{subject}_ses-{session}"),
         group:
             "subject"
-        threads: 2
         conda:
             "../envs/trialmri.yaml"
+        threads: 2
         resources:
             mem_mb=6000,
             runtime=30,
@@ -126,9 +138,9 @@ else:
             logs("correct_dwi", "sub-{subject}_ses-{session}"),
         group:
             "subject"
-        threads: 2
         container:
             config["containers"]["fsl"]
+        threads: 2
         resources:
             mem_mb=8000,
             runtime=240,

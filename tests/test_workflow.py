@@ -181,7 +181,8 @@ def test_new_subjects_plan_only_their_jobs_and_the_group_jobs(first_run):
     per_subject = {(rule, f"subject={dti_subject}") for rule in (
         "register_sessions", "register_dwi_to_t1w", "register_t1w_to_template")}
     figures = {("plot_dti_scatter", f"roi={roi}, outcome={outcome}") for roi in DTI_ROIS for outcome in OUTCOMES}
-    group = {(rule, "") for rule in ("extract_roi_md", "build_dti_table", "test_dti_groups", "fit_dti_models")}
+    group = {(rule, "") for rule in ("extract_roi_md", "build_dti_table", "test_dti_groups", "fit_dti_models",
+                                     "collect_dwi_outliers")}
     assert jobs == {("check_subject_inputs", f"subject={s}") for s in HELD_BACK} | per_session | per_subject | {
         ("check_phenotype", ""), ("collect_input_qc", ""), ("all", "")} | group | figures
 
