@@ -38,7 +38,7 @@ def correct_session_files(named: dict, outputs: dict, iterations: int = 2, title
                         f"TotalReadoutTime voxels along {axis}, the '{axis}-' series by the opposite",
         TotalReadoutTime=f.readout_s, FieldMismatchRMS={"before": f.mismatch_before, "after": f.mismatch_after},
         Combination=result.combination, MotionIterations=iterations, OutlierSlices=len(result.outliers),
-        Resampling="once per volume: motion/eddy affine composed with the field displacement, cubic B-spline, "
+        Resampling="once per volume: motion/eddy affine composed with the field displacement, trilinear, "
                    "Jacobian-modulated"))
     correction_plots.field_figure(f.field_hz, result.b0_before, result.b0_after, f.pe_axis,
                                   outputs["field_figure"], title)

@@ -111,8 +111,7 @@ def resample_once(raw: np.ndarray, matrix: np.ndarray, displacement: np.ndarray,
     jac = ndimage.map_coordinates(susceptibility.jacobian(displacement, acq.pe_axis, acq.pe_sign), at, order=1,
                                   mode="nearest")
     at[acq.pe_axis] += acq.pe_sign * shift
-    # cubic B-spline: trilinear blurs every volume, which raises CSF partial volume (MD up)
-    value = ndimage.map_coordinates(raw, at, order=3, mode="constant", cval=0.0)
+    value = ndimage.map_coordinates(raw, at, order=1, mode="constant", cval=0.0)
     jac = np.maximum(jac, 0.0)
     return (value * jac * abs(np.linalg.det(matrix[:3, :3]))).astype(np.float32), jac
 
