@@ -181,7 +181,8 @@ def correct_session(named: dict, iterations: int = 2, progress=None) -> Correcte
     mask = registration_mask(unwarped[..., np.flatnonzero(is_b0(bvals))].mean(-1))
     say("motion and eddy")
     mats, corrected, predicted, _ = motion_eddy.register_volumes(
-        unwarped, bvals, bvecs, spacing, mask, flip_x, iterations,
+        unwarped, bvals, bvecs, spacing, mask, flip_x, acq.pe_axis,
+        np.concatenate([np.full(len(s.bvals), s.acq.pe_sign) for s in series]), iterations,
         progress=lambda it: say(f"motion and eddy: iteration {it + 1} of {iterations}"))
     rotated = motion_eddy.rotate_bvecs(bvecs, mats, spacing, flip_x)
     parameters = motion_table(series, mats, affine, spacing)

@@ -7,6 +7,13 @@ mean b0; each diffusion-weighted volume affinely to its leave-one-out tensor pre
 Eddy currents displace along the phase-encoding axis only, so each affine is split into a rigid
 head motion and an eddy part that changes the PE row alone (offset, and the field's gradient along
 each axis). bvecs (FSL voxel frame) turn by the rotation of that rigid part.
+
+The eddy part is then constrained to the physics (FSL eddy's linear second-level model): its
+gradient terms are linear in the diffusion gradient ``sign(PE) x b/1000 x g`` (zero for b = 0). A
+term shared by every volume is not eddy current: ANTs' affine fit of a noisy volume to its smooth
+prediction shrinks it by about 1 % in volume even when nothing moved (measured on clean 2 mm
+data, det 0.986), and that shrink, through the Jacobian, raised MD by 1.5 %. The regression's
+intercept takes it and is dropped.
 """
 
 from __future__ import annotations
@@ -74,6 +81,49 @@ def split_affine(matrix_vox: np.ndarray, spacing, pe_axis: int, centre_vox: np.n
     return Split(rigid, gradient, float(moved[pe_axis] - centre[pe_axis]))
 
 
+def compose(rigid_mm: np.ndarray, eddy_gradient: np.ndarray, spacing, pe_axis: int,
+            centre_vox: np.ndarray) -> np.ndarray:
+    """The voxel-index affine of :func:`split_affine`'s parts (its inverse): eddy ∘ rigid.
+
+    The rigid part's image of the grid centre is kept; the eddy part scales and shears the PE
+    coordinate about it.
+    """
+    s = np.diag([*spacing, 1.0])
+    centre = s[:3, :3] @ centre_vox
+    moved = rigid_mm[:3, :3] @ centre + rigid_mm[:3, 3]
+    linear = np.eye(3)
+    linear[pe_axis] += eddy_gradient
+    linear = linear @ rigid_mm[:3, :3]
+    a = np.eye(4)
+    a[:3, :3] = linear
+    a[:3, 3] = moved - linear @ centre
+    return np.linalg.inv(s) @ a @ s
+
+
+def constrain_eddy(transforms_vox: list, bvals: np.ndarray, bvecs: np.ndarray, pe_signs: np.ndarray, spacing,
+                   pe_axis: int, centre_vox: np.ndarray) -> list:
+    """DW transforms with their eddy gradient terms replaced by the linear eddy model's fit.
+
+    Per DW volume the three PE-row gradient terms are regressed on ``[1, sign x b/1000 x g]``
+    (``g`` the acquired bvec, ``sign`` the series' PE sign); the fit without the intercept replaces
+    them. Rigid motion and the PE offset at ``centre_vox`` (the grid centre) are kept; b0 transforms
+    are unchanged.
+    """
+    dw = np.flatnonzero(~is_b0(bvals))
+    if len(dw) < 8:
+        raise ValueError(f"{len(dw)} diffusion-weighted volumes: the eddy-current model needs at least 8")
+    splits = [split_affine(transforms_vox[v], spacing, pe_axis, centre_vox) for v in dw]
+    gradients = np.array([sp.eddy_gradient for sp in splits])
+    drive = (np.asarray(pe_signs, float)[dw] * bvals[dw] / 1000.0)[:, None] * bvecs[dw]
+    design = np.hstack([np.ones((len(dw), 1)), drive])
+    coef, *_ = np.linalg.lstsq(design, gradients, rcond=None)
+    fitted = drive @ coef[1:]
+    out = [np.array(m) for m in transforms_vox]
+    for k, v in enumerate(dw):
+        out[v] = compose(splits[k].rigid_mm, fitted[k], spacing, pe_axis, centre_vox)
+    return out
+
+
 def rotate_bvecs(bvecs: np.ndarray, transforms_vox: list, spacing, flip_x: bool) -> np.ndarray:
     """bvecs (n, 3, FSL voxel frame) turned into the target frame: g' = Rᵀ g per volume.
 
@@ -116,12 +166,13 @@ def resample(volume: np.ndarray, matrix_vox: np.ndarray, order: int = 1) -> np.n
 
 
 def register_volumes(unwarped: np.ndarray, bvals: np.ndarray, bvecs: np.ndarray, spacing, mask: np.ndarray,
-                     flip_x: bool, iterations: int = 2, progress=None):
+                     flip_x: bool, pe_axis: int, pe_signs: np.ndarray, iterations: int = 2, progress=None):
     """Transforms (list of 4 x 4, voxel index) taking every volume of ``unwarped`` to the mean b0.
 
     ``unwarped`` (x, y, z, n) holds every series, already corrected for the susceptibility field.
     b0s: rigid to the first b0, then again to the mean of the aligned b0s. DW volumes: affine to
-    their leave-one-out prediction from the current corrected stack, ``iterations`` times.
+    their leave-one-out prediction from the current corrected stack, their eddy part constrained
+    to the linear model (:func:`constrain_eddy`; ``pe_signs`` per volume), ``iterations`` times.
     Returns (transforms, corrected stack, predictions, target b0).
     """
     n = unwarped.shape[-1]
@@ -147,6 +198,7 @@ def register_volumes(unwarped: np.ndarray, bvals: np.ndarray, bvecs: np.ndarray,
         else:
             current[v] = current[(before if len(before) else after)[-1 if len(before) else 0]].copy()
     inside = mask > 0
+    centre = (np.asarray(unwarped.shape[:3], float) - 1) / 2
     for it in range(iterations):
         corrected = np.stack([resample(unwarped[..., v], current[v]) for v in range(n)], axis=-1)
         rotated = rotate_bvecs(bvecs, current, spacing, flip_x)
@@ -155,6 +207,7 @@ def register_volumes(unwarped: np.ndarray, bvals: np.ndarray, bvecs: np.ndarray,
         for v in dw:
             current[v] = register(predicted[..., v], unwarped[..., v], spacing, "Affine", initial=current[v],
                                   mask=mask)
+        current = constrain_eddy(current, bvals, bvecs, pe_signs, spacing, pe_axis, centre)
         # Predictions only fix the DW volumes relative to each other: anchor their mean to the b0s
         mean_dw = np.mean([resample(unwarped[..., v], current[v]) for v in dw], axis=0)
         drift = register(target, mean_dw, spacing, "Rigid", mask=mask, metric="mattes")
