@@ -6,7 +6,8 @@ BIDS_DIR is a `trialmri synth` dataset (e.g. the study preset with one subject:
 `python bench/dwi_corrections.py --make /tmp/study1` writes one). Prints wall time of the whole
 session (field, motion/eddy, one resampling, combination), the field's r with the planted field and
 the b0 mismatch drop, motion errors, and the same field figures for PyHySCO (run as
-bench/pyhysco_peer.py in its own venv, never a trialmri dependency) on the same mean-b0 pair.
+bench/pyhysco_peer.py in its own venv, never a trialmri dependency) on the same pair of first b0s
+(the pair trialmri's field is estimated from).
 """
 
 from __future__ import annotations
