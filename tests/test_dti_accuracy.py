@@ -1,9 +1,19 @@
-"""Planted truth through the whole native DTI subject level: ROI-mean MD in MNI within 2 %.
+"""Planted truth through the whole native DTI subject level: ROI-mean MD in MNI against the truth.
 
 One subject at the study's acquisition (2 mm DWI, 4 b0 + 30 directions per series, 0.8 mm T1w,
-Rician noise at b0 SNR 25) with susceptibility, motion and eddy currents switched off, run
-through the workflow: corrections (one motion/eddy round; they must not hurt clean data), b0 mask, WLS tensor, ANTs post→pre, b0→T1w, T1w→MNI
-(affine + SyN), one resampling. Truth: the MNI MD maps the data were simulated from.
+Rician noise at b0 SNR 25), run through the workflow: corrections (one motion/eddy round), b0
+mask, WLS tensor, ANTs post→pre, b0→T1w, T1w→MNI (affine + SyN), one resampling. Truth: the MNI
+MD maps the data were simulated from. Two datasets:
+
+- ``clean``: susceptibility, motion and eddy currents off; within 2 % (the corrections must not
+  hurt clean data);
+- ``distorted``: all three planted; within 3 % with the corrections on. Measured while building
+  issue 5 (seed 5): corrected, max 1.9 % off and ΔMD within 0.43 % of the pre mean; the same data
+  through the workflow without corrections, max 3.1 % off and ΔMD off by up to 1.7 % of the pre
+  mean (R BA10: 44 vs 27 x 10⁻⁶ mm²/s planted). So ΔMD is asserted within 1 % here.
+
+At the tiny preset's 4 mm the thin cortical ROIs (vACC) are off by about 4 % even on clean data, so
+this check runs at the study's 2 mm.
 """
 
 from __future__ import annotations
@@ -21,21 +31,26 @@ from trialmri.synth.presets import get_preset
 pytestmark = pytest.mark.workflow
 ONE_SUBJECT = dict(dti_groups={"ketamine": 1, "vehicle": 0}, rs_groups={"HV": 1, "TRD": 1},
                    rs_missing={"HV": 0, "TRD": 0}, bold_volumes=24)
+TOLERANCE = {"clean": 0.02, "distorted": 0.03}  # ROI-mean MD, fraction of the planted mean
+DELTA_TOLERANCE = {"clean": 0.02, "distorted": 0.01}  # ΔMD, fraction of the planted pre mean
+DISTORTIONS = {"clean": Distortions(susceptibility=False, motion=False, eddy=False, noise=True),
+               "distorted": Distortions()}
 
 
-@pytest.fixture(scope="module")
-def study_run(tmp_path_factory):
-    work = tmp_path_factory.mktemp("dti_accuracy")
+@pytest.fixture(scope="module", params=list(TOLERANCE))
+def study_run(request, tmp_path_factory):
+    work = tmp_path_factory.mktemp(f"dti_accuracy_{request.param}")
     bids = synthesize(work / "bids", get_preset("study", **ONE_SUBJECT), seed=5,
-                      distortions=Distortions(susceptibility=False, motion=False, eddy=False, noise=True))
+                      distortions=DISTORTIONS[request.param])
     (work / "config.yaml").write_text(f"bids_dir: {bids}\noutput_dir: {work / 'results'}\n"
                                       "dti:\n  corrections:\n    iterations: 1\n")
     run([BIN / "snakemake", "-s", ROOT / "Snakefile", "-d", work, "--configfile", work / "config.yaml",
          "--cores", "2", "-q"])
-    return work
+    return request.param, work
 
 
-def test_roi_mean_md_in_mni_within_2_percent_of_truth(study_run):
+def test_roi_mean_md_in_mni_close_to_truth(study_run):
+    dataset, study_run = study_run
     truth = json.loads((study_run / "bids" / "truth.json").read_text())["dti"]
     (subject, info), = truth["subjects"].items()
     errors = {}
@@ -52,11 +67,12 @@ def test_roi_mean_md_in_mni_within_2_percent_of_truth(study_run):
     assert len(errors) == 14
     worst = max(errors, key=lambda k: abs(errors[k]))
     print({f"{s}/{r}": f"{100 * e:+.2f}%" for (s, r), e in errors.items()})
-    assert abs(errors[worst]) < 0.02, f"{worst}: {100 * errors[worst]:+.2f}% from the planted ROI mean"
+    assert abs(errors[worst]) < TOLERANCE[dataset], f"{dataset} {worst}: {100 * errors[worst]:+.2f}% from the planted ROI mean"
 
 
 def test_planted_session_change_survives(study_run):
-    """ΔMD = MD(pre) − MD(post) per ROI, measured, against planted: same sign where |planted| > 1 %."""
+    """ΔMD = MD(pre) − MD(post) per ROI, measured, against planted (fraction of the pre mean)."""
+    dataset, study_run = study_run
     truth = json.loads((study_run / "bids" / "truth.json").read_text())["dti"]
     (subject, info), = truth["subjects"].items()
     maps = {s: nib.load(study_run / "results" / f"sub-{subject}" / f"ses-{s}" / "dwi" /
@@ -66,4 +82,4 @@ def test_planted_session_change_survives(study_run):
         mask = nib.load(study_run / "bids" / mask_file).get_fdata() > 0
         measured = np.nanmean(maps["pre"][mask]) - np.nanmean(maps["post"][mask])
         planted = info["roi_delta_md"][roi]
-        assert abs(measured - planted) < 0.02 * info["sessions"]["pre"]["roi_mean_md"][roi], roi
+        assert abs(measured - planted) < DELTA_TOLERANCE[dataset] * info["sessions"]["pre"]["roi_mean_md"][roi], roi
