@@ -24,7 +24,9 @@ import numpy as np
 from scipy import ndimage, optimize
 
 # Coarse-to-fine levels: subsampling factor, Gaussian sigma (fine voxels), L-BFGS iterations.
-LEVELS = ((4, 2.0, 200), (2, 1.0, 150), (1, 0.5, 100))
+# Study-size pair (bench/dwi_corrections.py): 6.0 s, r 0.9980 with the planted field; 150 and 100
+# iterations at the last two levels took 13.4 s for r 0.9983; without the finest level r 0.9951.
+LEVELS = ((4, 2.0, 200), (2, 1.0, 80), (1, 0.5, 40))
 SMOOTHNESS = 0.01  # α at every level, for images scaled to a robust maximum of 1, field in voxels
 JACOBIAN_FLOOR = 0.1  # the barrier keeps 1 ± ∂d/∂axis above this
 
