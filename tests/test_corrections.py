@@ -104,7 +104,7 @@ def test_rotated_bvecs_within_1_degree(noisy):
             expected = rot.T @ raw[v]
             # each series' own rotated bvec, before the pair is averaged
             own = motion_eddy.rotate_bvecs(raw[v:v + 1], [result.transforms[k * n + v]],
-                                           np.linalg.norm(affine[:3, :3], axis=0), False)[0]
+                                           np.linalg.norm(affine[:3, :3], axis=0), False, 1)[0]
             angle = np.degrees(np.arccos(min(1.0, abs(own @ expected) / np.linalg.norm(own))))
             assert angle <= 1.0, f"{series} volume {v}: {angle:.2f}°"
 

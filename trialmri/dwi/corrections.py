@@ -100,20 +100,26 @@ def series_first_b0(series: SeriesData) -> np.ndarray:
     return series.data[..., b0[0]]
 
 
-def resample_once(raw: np.ndarray, matrix: np.ndarray, displacement: np.ndarray, acq: Acquisition):
-    """``raw`` (3-D) on the target grid through motion/eddy then the field; returns (image, weight).
+def resample_series(series: SeriesData, transforms_vox: list, displacement: np.ndarray):
+    """Every volume of ``series`` on the target grid through its motion/eddy affine then the field.
 
-    weight is the series' field Jacobian at the sampled point (used to combine series).
+    Returns (images, weights), each (x, y, z, n): the images are Jacobian-modulated (field and
+    affine); the weight is the series' field Jacobian at the sampled point (used to combine series).
     """
-    grid = np.indices(raw.shape, dtype=np.float64)
-    at = transforms.apply(matrix, grid)
-    shift = ndimage.map_coordinates(displacement, at, order=1, mode="nearest")
-    jac = ndimage.map_coordinates(susceptibility.jacobian(displacement, acq.pe_axis, acq.pe_sign), at, order=1,
-                                  mode="nearest")
-    at[acq.pe_axis] += acq.pe_sign * shift
-    value = ndimage.map_coordinates(raw, at, order=1, mode="constant", cval=0.0)
-    jac = np.maximum(jac, 0.0)
-    return (value * jac * abs(np.linalg.det(matrix[:3, :3]))).astype(np.float32), jac
+    acq = series.acq
+    grid = np.indices(series.data.shape[:3], dtype=np.float64)
+    field_jacobian = susceptibility.jacobian(displacement, acq.pe_axis, acq.pe_sign)
+    images = np.empty(series.data.shape, np.float32)
+    weights = np.empty(series.data.shape, np.float32)
+    for v, matrix in enumerate(transforms_vox):
+        at = transforms.apply(matrix, grid)
+        shift = ndimage.map_coordinates(displacement, at, order=1, mode="nearest")
+        jac = np.maximum(ndimage.map_coordinates(field_jacobian, at, order=1, mode="nearest"), 0.0)
+        at[acq.pe_axis] += acq.pe_sign * shift
+        value = ndimage.map_coordinates(series.data[..., v], at, order=1, mode="constant", cval=0.0)
+        images[..., v] = value * jac * abs(np.linalg.det(matrix[:3, :3]))
+        weights[..., v] = jac
+    return images, weights
 
 
 def gradient_tables_match(series: list[SeriesData]) -> bool:
@@ -184,7 +190,7 @@ def correct_session(named: dict, iterations: int = 2, progress=None) -> Correcte
         unwarped, bvals, bvecs, spacing, mask, flip_x, acq.pe_axis,
         np.concatenate([np.full(len(s.bvals), s.acq.pe_sign) for s in series]), iterations,
         progress=lambda it: say(f"motion and eddy: iteration {it + 1} of {iterations}"))
-    rotated = motion_eddy.rotate_bvecs(bvecs, mats, spacing, flip_x)
+    rotated = motion_eddy.rotate_bvecs(bvecs, mats, spacing, flip_x, acq.pe_axis)
     parameters = motion_table(series, mats, affine, spacing)
     hits = motion_eddy.slice_outliers(corrected, predicted, brain_mask(predicted[..., is_b0(bvals)].mean(-1)),
                                       ~is_b0(bvals))
@@ -195,21 +201,15 @@ def correct_session(named: dict, iterations: int = 2, progress=None) -> Correcte
                               "slice": k, "z": z, "drop": drop} for v, k, z, drop in hits],
                             columns=["series", "volume", "slice", "z", "drop"])
     say("resampling")
-    images, weights, start = [], [], 0
-    for s in series:
-        for v in range(s.data.shape[-1]):
-            image, weight = resample_once(s.data[..., v], mats[start + v], field.displacement_vox, s.acq)
-            images.append(image)
-            weights.append(weight)
-        start += s.data.shape[-1]
-    b0_of = is_b0(bvals) & (parameters["series"].to_numpy()[:, None] == [s.name for s in series]).T
-    after = {s.name: np.mean([images[i] for i in np.flatnonzero(b0_of[k])], axis=0) for k, s in enumerate(series)}
+    starts = np.cumsum([0] + [s.data.shape[-1] for s in series])
+    resampled = [resample_series(s, mats[starts[k]:starts[k + 1]], field.displacement_vox)
+                 for k, s in enumerate(series)]
+    after = {s.name: images[..., is_b0(s.bvals)].mean(-1) for s, (images, _) in zip(series, resampled)}
     if gradient_tables_match(series):
         n = series[0].data.shape[-1]
-        stack, weight = np.stack(images, -1), np.stack(weights, -1)
-        total = weight[..., :n] + weight[..., n:]
-        dwi = np.where(total > 0, (stack[..., :n] * weight[..., :n] + stack[..., n:] * weight[..., n:])
-                       / np.maximum(total, 1e-6), 0.5 * (stack[..., :n] + stack[..., n:]))
+        (first, w1), (second, w2) = resampled
+        total = w1 + w2
+        dwi = np.where(total > 0, (first * w1 + second * w2) / np.maximum(total, 1e-6), 0.5 * (first + second))
         a, b = rotated[:n], rotated[n:]
         b = np.where(((a * b).sum(1) < 0)[:, None], -b, b)
         mean = a + b
@@ -217,7 +217,7 @@ def correct_session(named: dict, iterations: int = 2, progress=None) -> Correcte
         out_bvecs = np.where(norm > 0, mean / np.maximum(norm, 1e-12), 0.0)
         out_bvals, combination = series[0].bvals, "Jacobian-weighted average of matching volume pairs"
     else:
-        dwi, out_bvecs, out_bvals = np.stack(images, -1), rotated, bvals
+        dwi, out_bvecs, out_bvals = np.concatenate([images for images, _ in resampled], -1), rotated, bvals
         combination = "concatenated (the series' gradient tables differ)"
     return Corrected(dwi.astype(np.float32), out_bvals, out_bvecs, affine, field, parameters, outliers,
                      combination, before, after, mats)

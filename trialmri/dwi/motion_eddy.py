@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from trialmri import transforms
 from trialmri.dwi.gradients import is_b0, tensor_design
 from trialmri.dwi.volume_registration import register
 
@@ -43,12 +42,6 @@ def loo_predictions(signal: np.ndarray, bvals: np.ndarray, bvecs: np.ndarray) ->
     h = np.clip(np.diag(hat), 0.0, 0.99)
     y = np.log(np.maximum(signal, 1.0))
     return np.exp((y @ hat.T - h * y) / (1.0 - h)).astype(np.float32)
-
-
-def rotation_in_mm(matrix_vox: np.ndarray, spacing) -> np.ndarray:
-    """The linear part of a voxel-index transform in mm along the index axes (3 x 3)."""
-    s = np.diag(spacing)
-    return s @ matrix_vox[:3, :3] @ np.linalg.inv(s)
 
 
 @dataclass
@@ -124,17 +117,18 @@ def constrain_eddy(transforms_vox: list, bvals: np.ndarray, bvecs: np.ndarray, p
     return out
 
 
-def rotate_bvecs(bvecs: np.ndarray, transforms_vox: list, spacing, flip_x: bool) -> np.ndarray:
+def rotate_bvecs(bvecs: np.ndarray, transforms_vox: list, spacing, flip_x: bool, pe_axis: int) -> np.ndarray:
     """bvecs (n, 3, FSL voxel frame) turned into the target frame: g' = Rᵀ g per volume.
 
-    ``flip_x``: FSL's frame has x reversed relative to the index axes when the image affine has a
-    positive determinant (neurological storage).
+    R is the head rotation of :func:`split_affine` (the eddy shear along PE does not turn the
+    gradient). ``flip_x``: FSL's frame has x reversed relative to the index axes when the image
+    affine has a positive determinant (neurological storage).
     """
     f = np.diag([-1.0, 1.0, 1.0]) if flip_x else np.eye(3)
     out = np.array(bvecs, float)
     for v, matrix in enumerate(transforms_vox):
         if np.linalg.norm(out[v]) > 0:
-            rot = transforms.polar_rotation(rotation_in_mm(matrix, spacing))
+            rot = split_affine(matrix, spacing, pe_axis, np.zeros(3)).rigid_mm[:3, :3]
             out[v] = f @ rot.T @ f @ out[v]
     return out
 
@@ -201,7 +195,7 @@ def register_volumes(unwarped: np.ndarray, bvals: np.ndarray, bvecs: np.ndarray,
     centre = (np.asarray(unwarped.shape[:3], float) - 1) / 2
     for it in range(iterations):
         corrected = np.stack([resample(unwarped[..., v], current[v]) for v in range(n)], axis=-1)
-        rotated = rotate_bvecs(bvecs, current, spacing, flip_x)
+        rotated = rotate_bvecs(bvecs, current, spacing, flip_x, pe_axis)
         predicted = np.array(corrected)
         predicted[inside] = loo_predictions(corrected[inside], bvals, rotated)
         for v in dw:
@@ -216,7 +210,7 @@ def register_volumes(unwarped: np.ndarray, bvals: np.ndarray, bvecs: np.ndarray,
         if progress is not None:
             progress(it)
     corrected = np.stack([resample(unwarped[..., v], current[v]) for v in range(n)], axis=-1)
-    rotated = rotate_bvecs(bvecs, current, spacing, flip_x)
+    rotated = rotate_bvecs(bvecs, current, spacing, flip_x, pe_axis)
     predicted = np.array(corrected)
     predicted[inside] = loo_predictions(corrected[inside], bvals, rotated)
     return current, corrected, predicted, target
