@@ -12,6 +12,7 @@ include: "rules/inputs.smk"
 include: "rules/dwi_corrections.smk"
 include: "rules/dti.smk"
 include: "rules/dti_group.smk"
+include: "rules/rsfmri.smk"
 
 
 rule all:
@@ -34,3 +35,4 @@ rule all:
             rules.plot_dti_scatter.output.png,
             rules.plot_dti_scatter.output.svg,
         ),
+        rs_subject_targets(),

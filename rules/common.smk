@@ -8,6 +8,7 @@ from trialmri.bids.discovery import discover
 from trialmri.bids.naming import bids_path
 from trialmri.bids.phenotype import sessions_tables
 from trialmri.dwi import fsl_commands as FSL
+from trialmri.fc import afni_commands as AFNI
 from trialmri.templates import SPACE as NATIVE_SPACE
 from trialmri.inventory import inventory_status
 
@@ -259,3 +260,89 @@ def dti_group_targets(*paths):
     if not INVENTORY.dti_subjects:
         return []
     return expand(list(paths), roi=list(DTI_ROIS), outcome=DTI_OUTCOMES)
+
+
+# --- rsfMRI arm, subject level ---------------------------------------------------------------
+RS_SESSIONS = [RS["sessions"]["active"], RS["sessions"]["placebo"]]
+RS_ENGINES = RS["engines"]
+RS_SEEDS = RS["seeds"]
+RS_ROIS = {
+    **RS_SEEDS["regions"],
+    **RS_SEEDS["control"],
+}  # label order: seeds, then controls
+if set(RS_SEEDS["regions"]) & set(RS_SEEDS["control"]):
+    raise WorkflowError(
+        "config rsfmri.seeds: names in both regions and control: "
+        f"{sorted(set(RS_SEEDS['regions']) & set(RS_SEEDS['control']))}; give each ROI one name"
+    )
+RS_GRID = f"space-{RS['space']}"
+
+
+def rs_sessions(subject):
+    """Sessions of an rsfMRI subject with preprocessed BOLD, in config order."""
+    return [s for s in RS_SESSIONS if s in INVENTORY.bold.get(subject, {})]
+
+
+def rs_session_keys():
+    """``(subject, session)`` of every rsfMRI session."""
+    return [(sub, ses) for sub in INVENTORY.rsfmri_subjects for ses in rs_sessions(sub)]
+
+
+def rs_session_targets(*paths):
+    """``paths`` (with {subject} and {session}) for every rsfMRI session."""
+    return [
+        p.format(subject=sub, session=ses)
+        for sub, ses in rs_session_keys()
+        for p in paths
+    ]
+
+
+def bold_inputs(wildcards):
+    """The session's preprocessed BOLD, and fMRIPrep's brain mask when there is one."""
+    parts = INVENTORY.bold[wildcards.subject][wildcards.session]
+    return {k: parts[k] for k in ("bold", "mask") if k in parts}
+
+
+def rs_reference_bold():
+    """The BOLD whose grid the ROI label map takes (all sessions must share it)."""
+    keys = rs_session_keys()
+    return [INVENTORY.bold[keys[0][0]][keys[0][1]]["bold"]] if keys else []
+
+
+def func_file(suffix, ext, **entities):
+    """A derivative of one rsfMRI session: sub-{subject}/ses-{session}/func/<name>."""
+    return subject_file(
+        suffix, ext, datatype="func", ses="{session}", task=RS["task"], **entities
+    )
+
+
+def seed_map_files(wildcards=None):
+    """The Fisher-z map of every ROI of one session ({subject}/{session} kept)."""
+    return [
+        func_file("boldmap", ".nii.gz", space=RS["space"], roi=roi, stat="z")
+        for roi in RS_ROIS
+    ]
+
+
+def rs_sample_session():
+    """The sample subject and session whose seed maps are drawn for the report (the first)."""
+    keys = rs_session_keys()
+    return keys[:1]
+
+
+def rs_subject_targets():
+    """Every session's z maps, ROI table, censoring outputs; the ROI figure; sample seed maps."""
+    if not INVENTORY.rsfmri_subjects:
+        return []
+    sessions = rs_session_targets(
+        *seed_map_files(),
+        rules.seed_maps.output.netcc,
+        rules.denoise_bold.output.censoring,
+        rules.denoise_bold.output.fd_figure,
+    )
+    sample = [
+        path.format(subject=sub, session=ses)
+        for sub, ses in rs_sample_session()
+        for path in rules.plot_seed_maps.output.figures
+    ]
+    return [rules.make_seed_rois.output.figure, *sessions, *sample]

@@ -15,6 +15,8 @@ rule check_subject_inputs:
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        denoise=RS["denoise"],
     script:
         "../scripts/check_subject_inputs.py"
 

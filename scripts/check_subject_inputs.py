@@ -1,11 +1,13 @@
 """Snakemake glue: per-subject input checks -> sub-X_desc-inputs_qc.tsv."""
 
+from trialmri.fc.strategy import DenoiseStrategy
 from trialmri.io import write_tsv
 from trialmri.qc.inputs import check_subject
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):
     subject = snakemake.wildcards.subject
-    table = check_subject(subject, dict(snakemake.input.items()))
+    table = check_subject(subject, dict(snakemake.input.items()),
+                          DenoiseStrategy.from_config(snakemake.params.denoise))
     write_tsv(snakemake.output.qc, table)
     print(f"sub-{subject}: {len(table)} checks, {int((table['status'] == 'fail').sum())} failed")

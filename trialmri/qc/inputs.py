@@ -15,6 +15,8 @@ import pandas as pd
 
 from trialmri.dwi.acqparams import read_acquisition
 from trialmri.dwi.gradients import unit_length_ok
+from trialmri.fc.confounds import load_session_confounds, missing_columns, too_few_volumes
+from trialmri.fc.strategy import DenoiseStrategy
 from trialmri.grids import same_grid
 from trialmri.qc.table import COLUMNS, EXCLUSION_COLUMNS, qc_row
 
@@ -79,8 +81,12 @@ def _check_dwi(rows: _Rows, session: str, parts: dict[str, str]):
     return img
 
 
-def check_subject(subject: str, files: dict[str, str]) -> pd.DataFrame:
-    """Checks of every input file of ``subject`` (roles as from ``Inventory.subject_files``)."""
+def check_subject(subject: str, files: dict[str, str], denoise: DenoiseStrategy | None = None) -> pd.DataFrame:
+    """Checks of every input file of ``subject`` (roles as from ``Inventory.subject_files``).
+
+    With ``denoise`` (the rsfMRI strategy), each BOLD session's confounds table is also checked
+    for the columns the strategy needs and for enough volumes left after censoring.
+    """
     rows = _Rows(subject)
     series: dict[str, dict[str, dict[str, str]]] = {}
     bold: dict[str, dict[str, str]] = {}
@@ -111,7 +117,21 @@ def check_subject(subject: str, files: dict[str, str]) -> pd.DataFrame:
                      f"{n_rows} rows but the BOLD has {img.shape[3] if img is not None else '?'} volumes")
         except (OSError, ValueError, pd.errors.ParserError) as err:
             rows.add(ses, parts["confounds"], "readable", False, f"cannot read table ({err})")
+            continue
+        if denoise is not None and ok:
+            _check_censoring(rows, ses, parts, denoise)
     return pd.DataFrame(rows.rows, columns=COLUMNS)
+
+
+def _check_censoring(rows: _Rows, session: str, parts: dict[str, str], strategy: DenoiseStrategy) -> None:
+    """The confounds table has what the strategy reads, and censoring leaves enough volumes."""
+    missing = missing_columns(parts["confounds"], strategy)
+    if not rows.add(session, parts["confounds"], "denoising columns", not missing,
+                    f"no column(s) {', '.join(missing)}, which config rsfmri.denoise needs; use fMRIPrep's "
+                    "full confounds table or change the strategy"):
+        return
+    reason = too_few_volumes(load_session_confounds(parts["bold"], strategy), strategy)
+    rows.add(session, parts["confounds"], "volumes after censoring", reason is None, reason or "")
 
 
 def failures_as_exclusions(qc: pd.DataFrame, step: str = "input_qc") -> pd.DataFrame:

@@ -53,10 +53,13 @@ def framewise_displacement(motion: np.ndarray, radius_mm: float = 50.0) -> np.nd
 
 
 def simulate_session(tissue: dict[str, np.ndarray], grid: Grid, n_t: int, tr: float, rho: dict,
-                     seeds: dict, targets: dict, rng: np.random.Generator) -> tuple[np.ndarray, pd.DataFrame]:
+                     seeds: dict, targets: dict, rng: np.random.Generator,
+                     components: dict | None = None) -> tuple[np.ndarray, pd.DataFrame]:
     """BOLD (x, y, z, t) float32 and its confounds table for one session.
 
-    ``rho`` maps a seed name to the latent correlation of the seed with its target region.
+    ``rho`` maps a seed name to the latent correlation of the seed with its target region. A
+    ``components`` dict, if given, receives the planted neural fluctuation alone: ``"neural"``
+    (n_brain_voxels, n_t) in BOLD units and ``"voxels"``, the flat indices of those voxels.
     """
     xyz = grid.world(np.float64)
     brain = tissue["brain"] > 0.5
@@ -88,6 +91,8 @@ def simulate_session(tissue: dict[str, np.ndarray], grid: Grid, n_t: int, tr: fl
     amp = (0.015 * tissue["gm"] + 0.006 * tissue["wm"]).ravel()[vox] * mean.ravel()[vox]
     data = np.repeat(mean.reshape(-1, 1), n_t, axis=1).astype(np.float64)
     data[vox] += amp[:, None] * neural
+    if components is not None:
+        components.update(neural=amp[:, None] * neural, voxels=vox)
     # Head motion: a slow random walk, artefact = -∇mean · displacement.
     steps = rng.normal(0, 1, (n_t, 6)) * np.array([0.03, 0.04, 0.03, 0.0004, 0.0004, 0.0003])
     motion = np.cumsum(steps, axis=0)
@@ -110,9 +115,28 @@ def simulate_session(tissue: dict[str, np.ndarray], grid: Grid, n_t: int, tr: fl
     return bold, confounds
 
 
+def dvars(series: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """DVARS and standardized DVARS (Nichols 2017, as fMRIPrep/nipype ``compute_dvars``) of
+    (n_voxels, n_t) in-brain series; the first value of each is NaN.
+
+    Standardized: DVARS over its expectation under stationarity, the mean over voxels of
+    sqrt(2 (1 - AR1)) x robust SD (IQR / 1.349).
+    """
+    x = np.asarray(series, dtype=np.float64)
+    sd = (np.percentile(x, 75, axis=1) - np.percentile(x, 25, axis=1)) / 1.349
+    keep = sd > 0
+    x, sd = x[keep], sd[keep]
+    xc = x - x.mean(axis=1, keepdims=True)
+    ar1 = (xc[:, 1:] * xc[:, :-1]).sum(1) / np.maximum((xc[:, :-1] ** 2).sum(1), 1e-12)
+    expected = (np.sqrt(np.clip(2 * (1 - ar1), 0, None)) * sd).mean()
+    raw = np.sqrt((np.diff(x, axis=1) ** 2).mean(axis=0))
+    nan = np.array([np.nan])
+    return np.concatenate([nan, raw]), np.concatenate([nan, raw / expected])
+
+
 def confounds_table(bold: np.ndarray, tissue: dict[str, np.ndarray], motion: np.ndarray,
                     tr: float) -> pd.DataFrame:
-    """fMRIPrep-named confounds: motion, WM/CSF/global means, derivatives, squares, FD, cosines."""
+    """fMRIPrep-named confounds: motion, WM/CSF/global means, derivatives, squares, FD, DVARS, cosines."""
     flat = bold.reshape(-1, bold.shape[-1])
     brain = tissue["brain"].ravel() > 0.5
     cols = {name: motion[:, k] for k, name in
@@ -127,6 +151,7 @@ def confounds_table(bold: np.ndarray, tissue: dict[str, np.ndarray], motion: np.
         table[f"{name}_power2"] = table[name] ** 2
         table[f"{name}_derivative1_power2"] = deriv**2
     table["framewise_displacement"] = framewise_displacement(motion)
+    table["dvars"], table["std_dvars"] = dvars(flat[brain])
     cos = cosine_basis(len(table), tr)
     for k in range(cos.shape[1]):
         table[f"cosine{k:02d}"] = cos[:, k]

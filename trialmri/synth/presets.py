@@ -41,7 +41,7 @@ class Preset:
     rs_groups: dict = field(default_factory=lambda: {"HV": 4, "TRD": 4})
     rs_missing: dict = field(default_factory=lambda: {"TRD": 1, "HV": 0})
     bold_voxel_mm: tuple = (4.0, 4.0, 4.0)
-    bold_volumes: int = 80
+    bold_volumes: int = 192  # 8 min at TR 2.5 s, as in the study
     tr_s: float = 2.5
     distortions: Distortions = Distortions()
 

@@ -1,0 +1,232 @@
+"""rsfMRI subject level: seed spheres, denoising, seed maps (numbers checked against scipy's pearsonr
+and against the connectivity planted by the synthetic generator)."""
+
+from __future__ import annotations
+
+import warnings
+
+import nibabel as nib
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from conftest import BIN, run
+from trialmri.atlas import sphere_mask
+from trialmri.fc.confounds import load_session_confounds, too_few_volumes
+from trialmri.fc.denoise_files import denoise_files
+from trialmri.fc.netcorr import netcorr
+from trialmri.fc.netcorr_files import seed_maps
+from trialmri.fc.seeds import count_in_mask, roi_label_map
+from trialmri.fc.strategy import DenoiseStrategy
+from trialmri.grids import Grid
+from trialmri.io import read_tsv, save_nifti, write_json, write_tsv
+from trialmri.qc.inputs import check_subject
+from trialmri.synth import bold
+from trialmri.synth.design import CONTROL_ROI, SEEDS, TARGETS
+from trialmri.templates import brain_box_mm, mni_on_grid
+
+N_T, TR, BAND = 192, 2.5, (0.01, 0.1)
+RHO = 0.6  # planted seed-target latent correlation, every seed
+
+
+def pearson_reference(series: np.ndarray, data: np.ndarray) -> np.ndarray:
+    """The plain reference: scipy.stats.pearsonr of the seed series with each voxel, one at a time."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", stats.ConstantInputWarning)  # constant voxels: NaN, compared apart
+        return np.array([stats.pearsonr(series, data[:, v])[0] for v in range(data.shape[1])])
+
+
+def test_seed_maps_equal_per_voxel_pearsonr():
+    rng = np.random.default_rng(0)
+    n_t, n_v = 60, 400
+    data = rng.normal(size=(n_t, n_v)) + 0.5 * rng.normal(size=(n_t, 1))  # shared part: r far from 0
+    data *= rng.uniform(0.5, 50, n_v)  # very different voxel scales
+    labels = np.zeros(n_v, int)
+    labels[:5], labels[10:13], labels[200:210] = 1, 2, 7
+    result = netcorr(data.astype(np.float32), labels, [1, 2, 7], ["a", "b", "c"])
+    for k, lab in enumerate([1, 2, 7]):
+        series = data[:, labels == lab].mean(axis=1)
+        ref = pearson_reference(series, data)
+        np.testing.assert_allclose(result.r[k], ref, atol=1e-6)
+        np.testing.assert_allclose(result.z[k], np.arctanh(np.clip(ref, -0.999329, 0.999329)), atol=1e-5)
+    assert result.roi_r[0, 1] == pytest.approx(stats.pearsonr(data[:, :5].mean(1), data[:, 10:13].mean(1))[0],
+                                               abs=1e-6)
+
+
+def test_netcorr_program_writes_the_contract_files(tmp_path):
+    rng = np.random.default_rng(1)
+    shape, n_t = (6, 7, 5), 40
+    data = rng.normal(size=(*shape, n_t)).astype(np.float32)
+    data[0, 0, 0] = 3.0  # constant voxel: excluded, z = 0
+    labels = np.zeros(shape, np.int16)
+    labels[1:3, 1:3, 1] = 4
+    labels[4, 5, 3] = 9
+    affine = np.diag([3.0, 3.0, 3.0, 1.0])
+    save_nifti(tmp_path / "bold.nii.gz", data, affine, tr_s=2.0)
+    save_nifti(tmp_path / "rois.nii.gz", labels, affine, np.int16)
+    run([BIN / "trialmri", "netcorr", "--input", tmp_path / "bold.nii.gz", "--rois", tmp_path / "rois.nii.gz",
+         "--out-prefix", tmp_path / "out" / "P"])
+    z4 = np.asarray(nib.load(tmp_path / "out" / "P_roi-4_z.nii.gz").dataobj)
+    flat = data.reshape(-1, n_t).T
+    ref = pearson_reference(data[labels == 4].mean(axis=0), flat)
+    varies = flat.std(axis=0) > 0
+    np.testing.assert_allclose(z4.ravel()[varies], np.arctanh(np.clip(ref[varies], -0.999329, 0.999329)),
+                               atol=1e-5)
+    assert z4[0, 0, 0] == 0
+    table = read_tsv(tmp_path / "out" / "P_netcc.tsv")
+    assert list(table.columns) == ["stat", "roi", "4", "9"] and list(table["stat"]) == ["r", "r", "z", "z"]
+    # names from a BIDS dseg-style sidecar table
+    write_tsv(tmp_path / "rois.tsv", pd.DataFrame({"index": [4, 9], "name": ["VS", "V1"]}))
+    run([BIN / "trialmri", "netcorr", "--input", tmp_path / "bold.nii.gz", "--rois", tmp_path / "rois.nii.gz",
+         "--out-prefix", tmp_path / "named"])
+    assert (tmp_path / "named_roi-VS_z.nii.gz").exists() and (tmp_path / "named_roi-V1_z.nii.gz").exists()
+    bad = run([BIN / "trialmri", "netcorr", "--input", tmp_path / "rois.nii.gz", "--rois", tmp_path / "rois.nii.gz",
+               "--out-prefix", tmp_path / "x"], check=False)
+    assert bad.returncode == 2 and "4-D" in bad.stderr and "rois.nii.gz" in bad.stderr
+
+
+def test_spheres_union_counts_and_errors():
+    grid = Grid.covering((-40, -40, -40), (40, 40, 40), 2.0)
+    labels, table = roi_label_map({"A": [(-10, 0, 0), (10, 0, 0)], "B": [(0, 20, 0)]}, 3.5, grid)
+    one = int(sphere_mask((-10, 0, 0), 3.5, grid).sum())
+    assert one == 27  # centre, 6 face, 12 edge, 8 corner neighbours: 2 mm x sqrt(3) = 3.46 <= 3.5 mm
+    assert table.set_index("name").loc["A", "voxels"] == 2 * one and (labels == 1).sum() == 2 * one
+    assert list(table["index"]) == [1, 2]
+    with pytest.raises(ValueError, match="B overlaps ROI A"):
+        roi_label_map({"A": [(0, 0, 0)], "B": [(2, 0, 0)]}, 3.5, grid)
+    with pytest.raises(ValueError, match="holds no voxel"):
+        roi_label_map({"A": [(0, 0, 200)]}, 3.5, grid)
+    mask = np.ones(grid.shape, bool)
+    mask[:, grid.shape[1] // 2 + 5:, :] = False  # B outside the mask
+    with pytest.raises(ValueError, match="ROI B has 0 voxel"):
+        count_in_mask(labels, table, mask, 1)
+    coarse = Grid.covering((-40, -40, -40), (40, 40, 40), (3.75, 3.75, 3.5))
+    labels, table = roi_label_map({"VS": SEEDS["VS"]}, 3.5, coarse)
+    with pytest.warns(UserWarning, match="not much larger than a voxel"):
+        count_in_mask(labels, table, np.ones(coarse.shape, bool), 1)
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):
+    """One synthetic session (the generator of `trialmri synth`, tiny 4 mm grid, 8 min at TR 2.5 s)
+    in fMRIPrep layout, with the planted neural fluctuation kept aside."""
+    root = tmp_path_factory.mktemp("fc")
+    lo, hi = brain_box_mm(margin_mm=8.0)
+    grid = Grid.covering(lo, hi, (4.0, 4.0, 4.0))
+    tissue = mni_on_grid(grid)
+    components: dict = {}
+    data, confounds = bold.simulate_session(tissue, grid, N_T, TR, dict.fromkeys(SEEDS, RHO), SEEDS, TARGETS,
+                                            np.random.default_rng(3), components)
+    func = root / "sub-01" / "ses-a" / "func"
+    path = func / "sub-01_ses-a_task-rest_space-MNI152NLin2009cAsym_desc-preproc_bold.nii.gz"
+    save_nifti(path, data, grid.affine, np.float32, tr_s=TR)
+    write_tsv(func / "sub-01_ses-a_task-rest_desc-confounds_timeseries.tsv", confounds)
+    write_json(func / "sub-01_ses-a_task-rest_desc-confounds_timeseries.json", {})
+    save_nifti(func / "mask.nii.gz", tissue["brain"] > 0.5, grid.affine, np.uint8)
+    labels, table = roi_label_map({**SEEDS, **CONTROL_ROI}, 3.5, grid)
+    save_nifti(root / "rois.nii.gz", labels, grid.affine, np.int16)
+    write_tsv(root / "rois.tsv", table[["index", "name"]])
+    neural = np.zeros((int(np.prod(grid.shape)), N_T), np.float32)
+    neural[components["voxels"]] = components["neural"]
+    return {"root": root, "bold": path, "mask": func / "mask.nii.gz", "grid": grid, "labels": labels,
+            "table": table, "neural": neural.reshape(*grid.shape, N_T), "confounds": confounds}
+
+
+def _denoise(session, strategy, name):
+    out = session["root"] / name
+    summary = denoise_files(session["bold"], strategy, out / "bold.nii.gz", out / "mask.nii.gz",
+                            out / "censoring.tsv", mask_path=session["mask"])
+    return summary, out
+
+
+def _corr(a, b):
+    a, b = a - a.mean(0), b - b.mean(0)
+    return (a / np.linalg.norm(a, axis=0)).T @ (b / np.maximum(np.linalg.norm(b, axis=0), 1e-12))
+
+
+def test_denoising_removes_the_mixed_in_confounds(session):
+    from nilearn import signal
+
+    strategy = DenoiseStrategy(fd_threshold_mm=None, std_dvars_threshold=None)
+    summary, out = _denoise(session, strategy, "noscrub")
+    assert summary["VolumesKept"] == N_T and summary["Excluded"] is None
+    mask = np.asarray(nib.load(out / "mask.nii.gz").dataobj) > 0
+    cleaned = np.asarray(nib.load(out / "bold.nii.gz").dataobj)[mask].T.astype(float)
+    conf = load_session_confounds(session["bold"], strategy).confounds.to_numpy()
+    band = {"sampling_rate": 1 / TR, "high_pass": BAND[0], "low_pass": BAND[1], "copy": True}
+    conf_f = signal.butterworth(signal.standardize_signal(conf, standardize=None, detrend=True), **band)
+    raw = np.asarray(nib.load(session["bold"]).dataobj)[mask].T.astype(float)
+    raw_f = signal.butterworth(signal.standardize_signal(raw, standardize=None, detrend=True), **band)
+    before = np.abs(_corr(conf_f, raw_f)).max(axis=0)
+    after = np.abs(_corr(conf_f, cleaned)).max(axis=0)
+    assert np.median(before) > 0.3  # the confounds really are in the raw data
+    assert after.max() < 1e-4  # and none is left in any voxel
+
+
+def test_censoring_drops_high_motion_volumes(session):
+    strategy = DenoiseStrategy(fd_threshold_mm=0.1, std_dvars_threshold=None, min_segment=0)
+    summary, out = _denoise(session, strategy, "scrub")
+    fd = session["confounds"]["framewise_displacement"].to_numpy()
+    expected = int((~(fd > 0.1)).sum())  # NaN (first volume) is kept, as in fMRIPrep/nilearn
+    assert 0 < expected < N_T and summary["VolumesKept"] == expected
+    assert nib.load(out / "bold.nii.gz").shape[3] == expected
+    table = read_tsv(out / "censoring.tsv")
+    assert table["kept"].sum() == expected and not table.loc[fd > 0.1, "kept"].any()
+    strict = DenoiseStrategy(fd_threshold_mm=0.1, std_dvars_threshold=None, min_segment=0, min_volumes=N_T)
+    reason = too_few_volumes(load_session_confounds(session["bold"], strict), strict)
+    assert reason.startswith(f"{expected} of {N_T} volumes left") and "min_volumes" in reason
+
+
+def test_planted_seed_connectivity_is_recovered(session):
+    """Mean z in each seed's planted target region matches the noise-free planted map (the synthetic
+    neural fluctuation alone, correlated the same way) within 3 SD of region-mean z where nothing is
+    planted (spheres of the same size > 20 mm from every seed and target), and stands out from it."""
+    summary, out = _denoise(session, DenoiseStrategy(), "default")
+    maps, mask, _ = seed_maps(out / "bold.nii.gz", session["root"] / "rois.nii.gz", out / "mask.nii.gz")
+    kept = read_tsv(out / "censoring.tsv")["kept"].to_numpy(bool)
+    labels, table, grid = session["labels"], session["table"], session["grid"]
+    planted = netcorr(session["neural"][mask].T[kept], labels[mask], list(table["index"]), list(table["name"]))
+    xyz = grid.world().reshape(3, -1)[:, mask.ravel()]
+    centres = np.array([c for group in (*SEEDS.values(), *CONTROL_ROI.values(),
+                                        *(t["centres"] for t in TARGETS.values())) for c in group], float)
+    far = np.min(np.linalg.norm(xyz.T[:, None, :] - centres[None], axis=2), axis=1) > 20
+    rng = np.random.default_rng(0)
+    null_centres = xyz.T[far][rng.choice(int(far.sum()), 300, replace=False)]
+    null_regions = [np.linalg.norm(xyz.T - c, axis=1) <= 6 for c in null_centres]
+    for k, seed in enumerate(SEEDS):
+        target = np.zeros(mask.sum(), bool)
+        for c in TARGETS[seed]["centres"]:
+            target |= np.linalg.norm(xyz.T - np.array(c, float), axis=1) <= 6
+        measured, expected = maps.result.z[k][target].mean(), planted.z[k][target].mean()
+        null = np.array([maps.result.z[k][r].mean() for r in null_regions])
+        tol = 3 * null.std()
+        assert abs(measured - expected) < tol, (seed, measured, expected, tol)
+        assert measured - null.mean() > tol, (seed, measured, null.mean(), tol)
+        assert expected > 0.2  # the planted connectivity is there to be found
+
+
+def test_input_check_lists_a_session_left_with_too_few_volumes(session):
+    files = {"bold_a_bold": str(session["bold"]),
+             "bold_a_confounds": str(session["bold"]).replace(
+                 "space-MNI152NLin2009cAsym_desc-preproc_bold.nii.gz", "desc-confounds_timeseries.tsv")}
+    ok = check_subject("01", files, DenoiseStrategy())
+    assert (ok["status"] == "pass").all()
+    strict = check_subject("01", files, DenoiseStrategy(fd_threshold_mm=0.05))
+    row = strict[strict["check"] == "volumes after censoring"].iloc[0]
+    assert row["status"] == "fail" and "volumes left after censoring" in row["message"]
+
+
+def test_missing_confound_column_is_an_error_naming_the_file(session, tmp_path):
+    func = tmp_path / "sub-01" / "ses-a" / "func"
+    func.mkdir(parents=True)
+    bold_path = func / session["bold"].name
+    bold_path.symlink_to(session["bold"])
+    write_tsv(func / "sub-01_ses-a_task-rest_desc-confounds_timeseries.tsv",
+              session["confounds"].drop(columns=["std_dvars"]))
+    write_json(func / "sub-01_ses-a_task-rest_desc-confounds_timeseries.json", {})
+    with pytest.raises(ValueError, match=r"desc-confounds_timeseries.tsv: no column\(s\) std_dvars"):
+        load_session_confounds(bold_path, DenoiseStrategy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        load_session_confounds(bold_path, DenoiseStrategy(fd_threshold_mm=None, std_dvars_threshold=None))

@@ -1,0 +1,46 @@
+"""File-level denoising of one session: fMRIPrep BOLD (+ confounds beside it, + brain mask) in;
+the cleaned 4-D series (kept volumes only, float32, 0 outside the mask), the mask used and the
+per-volume censoring table out, with a summary for the JSON sidecar.
+"""
+
+from __future__ import annotations
+
+import time
+
+import nibabel as nib
+import nilearn
+import numpy as np
+
+from trialmri import __version__
+from trialmri.fc.confounds import load_session_confounds, too_few_volumes
+from trialmri.fc.denoise import brain_mask, denoise_session, repetition_time
+from trialmri.fc.strategy import DenoiseStrategy
+from trialmri.io import save_nifti, write_tsv
+
+
+def denoise_files(bold_path, strategy: DenoiseStrategy, out_bold, out_mask, out_censoring,
+                  mask_path=None) -> dict:
+    """Denoise ``bold_path``; returns the sidecar summary (volumes kept, exclusion reason or None)."""
+    start = time.perf_counter()
+    img = nib.load(bold_path)
+    if img.ndim != 4:
+        raise ValueError(f"{bold_path}: a 4-D BOLD series is needed, got {img.ndim}-D {img.shape}")
+    tr = repetition_time(img, bold_path)
+    session = load_session_confounds(bold_path, strategy)
+    mask = brain_mask(img, mask_path)
+    cleaned = denoise_session(img, mask, session, strategy, tr)
+    out = np.zeros((*mask.shape, cleaned.shape[0]), dtype=np.float32)
+    out[mask] = cleaned.T
+    save_nifti(out_bold, out, img.affine, np.float32, tr_s=tr, description="trialmri denoised BOLD")
+    save_nifti(out_mask, mask, img.affine, np.uint8)
+    write_tsv(out_censoring, session.table)
+    fd = session.table["framewise_displacement"]
+    return {"Sources": [str(bold_path)], "RepetitionTime": tr,
+            "Strategy": strategy.describe(),
+            "VolumesTotal": session.n_volumes, "VolumesKept": session.n_kept,
+            "MeanFramewiseDisplacement_mm": float(np.nanmean(fd)) if fd.notna().any() else None,
+            "BrainMask": "fMRIPrep desc-brain mask" if mask_path else "nilearn compute_epi_mask",
+            "VoxelsInMask": int(mask.sum()),
+            "Excluded": too_few_volumes(session, strategy),
+            "Software": {"trialmri": __version__, "nilearn": nilearn.__version__},
+            "Seconds": round(time.perf_counter() - start, 2)}

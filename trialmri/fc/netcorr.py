@@ -1,0 +1,92 @@
+"""Seed-to-voxel and ROI-to-ROI correlation as 3dNetCorr computes it (``-fish_z -ts_wb_Z``).
+
+An ROI's time series is the mean over its in-mask voxels. Pearson r of each ROI series with every
+in-mask voxel is one matrix product of the standardized series (float64, voxels in chunks);
+Fisher z = atanh(r) with |r| capped at 0.999329 (|z| <= 4), the cap 3dNetCorr applies, so the two
+engines agree everywhere (the seed's own voxels reach it). Voxels with no
+variance over time get r = z = 0 and are reported in ``constant``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+R_CLIP = 0.999329  # AFNI's cap on |r| before atanh (3dNetCorr, BOBatanh)
+CHUNK = 65536  # voxels per product: bounds the float64 copy to ~100 MB at 200 volumes
+
+
+@dataclass
+class NetCorr:
+    names: list[str]          # ROI names, label order
+    series: np.ndarray        # (n_t, n_roi) ROI mean time series
+    r: np.ndarray             # (n_roi, n_v) Pearson r with each voxel
+    roi_r: np.ndarray         # (n_roi, n_roi)
+    constant: np.ndarray      # (n_v,) bool, voxels without variance
+
+    @property
+    def z(self) -> np.ndarray:
+        return fisher_z(self.r)
+
+    @property
+    def roi_z(self) -> np.ndarray:
+        z = fisher_z(self.roi_r)
+        np.fill_diagonal(z, np.nan)
+        return z
+
+
+def fisher_z(r: np.ndarray) -> np.ndarray:
+    """atanh(r) with |r| capped at ``R_CLIP`` (|z| <= 4); same dtype as r."""
+    return np.arctanh(np.clip(r, -R_CLIP, R_CLIP))
+
+
+def roi_series(data: np.ndarray, voxel_labels: np.ndarray, indices) -> np.ndarray:
+    """(n_t, n_roi) mean over the voxels of each label; ``data`` (n_t, n_v), ``voxel_labels`` (n_v,)."""
+    member = (voxel_labels[:, None] == np.asarray(indices)[None, :]).astype(np.float64)
+    counts = member.sum(0)
+    if np.any(counts == 0):
+        raise ValueError(f"ROI label(s) {list(np.asarray(indices)[counts == 0])} have no voxel in the mask")
+    return (data @ member) / counts
+
+
+def _standardize(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Columns demeaned and scaled to unit norm (float64); zero-variance columns flagged."""
+    x = np.asarray(x, dtype=np.float64)
+    x = x - x.mean(axis=0)
+    norm = np.sqrt(np.einsum("ij,ij->j", x, x))
+    flat = norm <= 1e-12 * max(float(norm.max(initial=0.0)), 1e-300)
+    x /= np.where(flat, 1.0, norm)
+    x[:, flat] = 0.0
+    return x, flat
+
+
+def netcorr(data: np.ndarray, voxel_labels: np.ndarray, indices, names: list[str]) -> NetCorr:
+    """Correlations of ROI means with every voxel. ``data`` (n_t, n_v) in-mask series;
+    ``voxel_labels`` (n_v,) label of each voxel (0 = none); ``indices`` the labels, ``names`` theirs."""
+    if data.shape[0] < 3:
+        raise ValueError(f"{data.shape[0]} time points: a correlation needs at least 3")
+    series = roi_series(data, voxel_labels, indices)
+    seeds, seed_flat = _standardize(series)
+    if seed_flat.any():
+        raise ValueError(f"ROI(s) {[n for n, f in zip(names, seed_flat) if f]} have a constant mean time series")
+    n_v = data.shape[1]
+    r = np.empty((len(names), n_v), dtype=np.float32)
+    constant = np.empty(n_v, dtype=bool)
+    for start in range(0, n_v, CHUNK):
+        block, flat = _standardize(data[:, start:start + CHUNK])
+        r[:, start:start + CHUNK] = seeds.T @ block
+        constant[start:start + CHUNK] = flat
+    return NetCorr(names=list(names), series=series, r=r, roi_r=seeds.T @ seeds, constant=constant)
+
+
+def netcc_table(result: NetCorr) -> pd.DataFrame:
+    """ROI x ROI r then z, one row per (stat, roi): columns ``stat, roi, <name>...``; z diagonal n/a."""
+    blocks = []
+    for stat, matrix in (("r", result.roi_r), ("z", result.roi_z)):
+        block = pd.DataFrame(matrix, columns=result.names)
+        block.insert(0, "roi", result.names)
+        block.insert(0, "stat", stat)
+        blocks.append(block)
+    return pd.concat(blocks, ignore_index=True)
