@@ -14,7 +14,8 @@ with log_to(snakemake.log[0]):
     name = f"sub-{snakemake.wildcards.subject} ses-{snakemake.wildcards.session}"
     plot_framewise_displacement(read_tsv(snakemake.output.censoring), strategy.fd_threshold_mm,
                                 summary["RepetitionTime"], snakemake.output.fd_figure,
-                                title=f"{name}: framewise displacement and censoring")
+                                title=f"{name}: framewise displacement and censoring",
+                                dvars_threshold=strategy.std_dvars_threshold)
     print(f"{name}: kept {summary['VolumesKept']} of {summary['VolumesTotal']} volumes, "
           f"{summary['VoxelsInMask']} voxels, {summary['Seconds']} s")
     if summary["Excluded"]:

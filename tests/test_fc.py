@@ -14,6 +14,7 @@ from scipy import stats
 from conftest import BIN, run
 from trialmri.atlas import sphere_mask
 from trialmri.fc.confounds import load_session_confounds, too_few_volumes
+from trialmri.fc.denoise import denoise_session
 from trialmri.fc.denoise_files import denoise_files
 from trialmri.fc.netcorr import netcorr
 from trialmri.fc.netcorr_files import seed_maps
@@ -162,6 +163,29 @@ def test_denoising_removes_the_mixed_in_confounds(session):
     after = np.abs(_corr(conf_f, cleaned)).max(axis=0)
     assert np.median(before) > 0.3  # the confounds really are in the raw data
     assert after.max() < 1e-4  # and none is left in any voxel
+
+
+@pytest.mark.parametrize("options", [{}, {"detrend": False, "band_pass_hz": None}])
+def test_denoising_equals_nilearn_clean_voxel_by_voxel(session, options):
+    """The one-matrix application of signal.clean gives what clean gives on the voxels themselves,
+    with censoring (spline interpolation), band-pass, detrending and confounds all on; and with
+    neither detrending nor filtering, where the voxel means pass through."""
+    from nilearn import signal
+
+    strategy = DenoiseStrategy(fd_threshold_mm=0.25, std_dvars_threshold=1.5, **options)
+    confounds = load_session_confounds(session["bold"], strategy)
+    assert 0 < N_T - confounds.n_kept < N_T // 2  # some volumes censored
+    img = nib.load(session["bold"])
+    mask = np.asarray(nib.load(session["mask"]).dataobj) > 0
+    ours = denoise_session(img, mask, confounds, strategy, TR)
+    voxels = np.random.default_rng(0).choice(int(mask.sum()), 400, replace=False)
+    raw = np.asarray(img.dataobj, dtype=np.float64)[mask][voxels].T
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        direct = signal.clean(raw, confounds=confounds.confounds.to_numpy(), sample_mask=confounds.sample_mask,
+                              **strategy.clean_kwargs(TR))
+    scale = direct.std(axis=0)
+    np.testing.assert_allclose((ours[:, voxels] - direct) / scale, 0, atol=2e-5)
 
 
 def test_censoring_drops_high_motion_volumes(session):

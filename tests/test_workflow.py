@@ -164,6 +164,43 @@ def planned_jobs(output: str) -> set[tuple[str, str]]:
     return jobs
 
 
+def test_seed_maps_for_every_subject_session_and_seed(first_run, tiny_bids):
+    results = first_run / "results"
+    truth = json.loads((tiny_bids / "truth.json").read_text())["rsfmri"]
+    rois = {**CONFIG["rsfmri"]["seeds"]["regions"], **CONFIG["rsfmri"]["seeds"]["control"]}
+    table = pd.read_csv(results / "rois" / "space-MNI152NLin2009cAsym_desc-seeds_dseg.tsv", sep="\t")
+    assert list(table["name"]) == list(rois) and (table["voxels_in_template_brain"] >= 4).all()
+    grid = truth["bold_grid"]
+    target_z = []
+    for sub, info in truth["subjects"].items():
+        if sub in HELD_BACK:
+            continue
+        for ses in info["sessions"]:
+            func = results / f"sub-{sub}" / f"ses-{ses}" / "func"
+            stem = f"sub-{sub}_ses-{ses}_task-rest_space-MNI152NLin2009cAsym"
+            for roi in rois:
+                img = nib.load(func / f"{stem}_roi-{roi}_stat-z_boldmap.nii.gz")
+                z = np.asarray(img.dataobj)
+                assert z.shape == tuple(grid["shape"]) and np.allclose(img.affine, grid["affine"])
+                assert np.isfinite(z).all() and np.abs(z).max() <= 4.0 and (z != 0).mean() > 0.2
+            sidecar = json.loads((func / f"{stem}_desc-netcc_relmat.json").read_text())
+            assert sidecar["Engine"] == "native" and set(sidecar["ROIVoxelsInMask"]) == set(rois)
+            denoised = json.loads((func / f"{stem}_desc-denoised_bold.json").read_text())
+            assert denoised["VolumesKept"] == sidecar["VolumesUsed"] <= grid["volumes"]
+            assert not (func / f"{stem}_desc-denoised_bold.nii.gz").exists()  # temp: removed when used
+            assert (results / f"sub-{sub}" / f"ses-{ses}" / "figures" / f"sub-{sub}_ses-{ses}_desc-fd_qc.png").exists()
+            for seed, target in truth["targets"].items():  # each seed's planted target region
+                z = np.asarray(nib.load(func / f"{stem}_roi-{seed}_stat-z_boldmap.nii.gz").dataobj)
+                xyz = [*target["centres"][0], 1]
+                target_z.append(z[tuple(np.rint(np.linalg.solve(grid["affine"], xyz)[:3]).astype(int))])
+    # planted rho ~0.3 at each target centre; a null voxel's z has SD ~0.11 at 8 min, so the mean
+    # over ~60 session x seed values is ~0 +- 0.015 without connectivity
+    assert np.mean(target_z) > 0.1
+    sample = sorted(results.glob("sub-r01/ses-*/figures/*_desc-seed*_qc.png"))
+    assert len(sample) == len(rois) and all(p.stat().st_size > 20_000 for p in sample)
+    assert (results / "figures" / "space-MNI152NLin2009cAsym_desc-seeds_qc.png").stat().st_size > 20_000
+
+
 def test_nothing_to_do_after_a_complete_run(first_run):
     out = snakemake(first_run, "-n").stdout
     assert planned_jobs(out) == set() and "Nothing to be done" in out
@@ -180,6 +217,9 @@ def test_new_subjects_plan_only_their_jobs_and_the_group_jobs(first_run):
         "correct_dwi", "compute_dwi_reference", "fit_tensor", "warp_dti_to_template", "plot_dti_qc")}
     per_subject = {(rule, f"subject={dti_subject}") for rule in (
         "register_sessions", "register_dwi_to_t1w", "register_t1w_to_template")}
+    rs_subject, = [s for s in HELD_BACK if s.startswith("r")]
+    per_session |= {(rule, f"subject={rs_subject}, session={ses}") for ses in ("ketamine", "placebo")
+                    for rule in ("denoise_bold", "seed_maps")}
     figures = {("plot_dti_scatter", f"roi={roi}, outcome={outcome}") for roi in DTI_ROIS for outcome in OUTCOMES}
     group = {(rule, "") for rule in ("extract_roi_md", "build_dti_table", "test_dti_groups", "fit_dti_models",
                                      "collect_dwi_outliers")}

@@ -25,7 +25,7 @@ MOTION_COLUMNS = ("series", "volume", "bval", "trans_x", "trans_y", "trans_z", "
                   "eddy_offset_hz", "eddy_x_hz_per_mm", "eddy_y_hz_per_mm", "eddy_z_hz_per_mm", "outlier")
 
 
-def _minus(value: float, spec: str = "g") -> str:
+def signed(value: float, spec: str = "g") -> str:
     """``value`` formatted by ``spec`` with a typographic minus sign."""
     return format(value, spec).replace("-", "−")
 
@@ -189,7 +189,7 @@ def motion_figure(params: pd.DataFrame, out_png, title: str = "") -> Path:
 def outlier_table_html(outliers: pd.DataFrame, threshold: float = -4.0) -> str:
     """HTML fragment listing outlier slices (columns series, volume, slice, z; z = standardized
     slice-intensity deficit, outlier when below ``threshold``), or one sentence when there are none."""
-    limit = f"threshold z &lt; {_minus(threshold)}"
+    limit = f"threshold z &lt; {signed(threshold)}"
     if outliers is None or outliers.empty:
         return f"<p>No outlier slices ({limit}).</p>\n"
     missing = [c for c in ("series", "volume", "slice", "z") if c not in outliers.columns]
@@ -197,7 +197,7 @@ def outlier_table_html(outliers: pd.DataFrame, threshold: float = -4.0) -> str:
         raise ValueError(f"outlier table lacks columns {missing}")
     rows = outliers.sort_values(["series", "volume", "slice"])
     body = "".join(f"<tr><td class=l>{html.escape(str(r.series))}</td><td>{int(r.volume)}</td>"
-                   f"<td>{int(r.slice)}</td><td>{_minus(float(r.z), '.1f')}</td></tr>"
+                   f"<td>{int(r.slice)}</td><td>{signed(float(r.z), '.1f')}</td></tr>"
                    for r in rows.itertuples(index=False))
     n_volumes = len(rows[["series", "volume"]].drop_duplicates())
     caption = (f"{len(rows)} outlier slice{'s' * (len(rows) != 1)} in {n_volumes} "

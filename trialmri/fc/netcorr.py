@@ -64,19 +64,28 @@ def _standardize(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def netcorr(data: np.ndarray, voxel_labels: np.ndarray, indices, names: list[str]) -> NetCorr:
     """Correlations of ROI means with every voxel. ``data`` (n_t, n_v) in-mask series;
-    ``voxel_labels`` (n_v,) label of each voxel (0 = none); ``indices`` the labels, ``names`` theirs."""
+    ``voxel_labels`` (n_v,) label of each voxel (0 = none); ``indices`` the labels, ``names`` theirs.
+
+    The seeds are standardized (zero mean, unit norm), so ``seeds.T @ x`` needs no demeaning of
+    the voxels: only each voxel's centred norm, sqrt(sum x² - n mean²), in float64.
+    """
     if data.shape[0] < 3:
         raise ValueError(f"{data.shape[0]} time points: a correlation needs at least 3")
     series = roi_series(data, voxel_labels, indices)
     seeds, seed_flat = _standardize(series)
     if seed_flat.any():
         raise ValueError(f"ROI(s) {[n for n, f in zip(names, seed_flat) if f]} have a constant mean time series")
-    n_v = data.shape[1]
+    n_t, n_v = data.shape
     r = np.empty((len(names), n_v), dtype=np.float32)
     constant = np.empty(n_v, dtype=bool)
     for start in range(0, n_v, CHUNK):
-        block, flat = _standardize(data[:, start:start + CHUNK])
-        r[:, start:start + CHUNK] = seeds.T @ block
+        block = np.asarray(data[:, start:start + CHUNK], dtype=np.float64)
+        mean = block.mean(axis=0)
+        sumsq = np.einsum("ij,ij->j", block, block) - n_t * mean**2
+        norm = np.sqrt(np.clip(sumsq, 0.0, None))
+        # no variance: centred norm at rounding level of the raw norm (float32 data resolve ~1e-7)
+        flat = norm <= 1e-6 * np.maximum(np.sqrt(sumsq + n_t * mean**2), 1e-300)
+        r[:, start:start + CHUNK] = np.where(flat, 0.0, (seeds.T @ block) / np.where(flat, 1.0, norm))
         constant[start:start + CHUNK] = flat
     return NetCorr(names=list(names), series=series, r=r, roi_r=seeds.T @ seeds, constant=constant)
 

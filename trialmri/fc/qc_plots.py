@@ -15,7 +15,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from trialmri.dwi.correction_plots import _minus  # noqa: E402
+from trialmri.dwi.correction_plots import signed  # noqa: E402
 from trialmri.dwi.qc_plots import ROI_COLOURS  # noqa: E402
 
 DPI = 110
@@ -42,7 +42,7 @@ def _save(fig, out_png, **kwargs) -> Path:
 
 
 def _mm(centre) -> str:
-    return "(" + ", ".join(_minus(float(c), "g") for c in centre) + ") mm"
+    return "(" + ", ".join(signed(float(c), "g") for c in centre) + ") mm"
 
 
 def plot_seed_rois(labels: np.ndarray, affine: np.ndarray, table: pd.DataFrame, template_img, out_png,
@@ -87,9 +87,10 @@ def plot_seed_rois(labels: np.ndarray, affine: np.ndarray, table: pd.DataFrame, 
 
 
 def plot_framewise_displacement(table: pd.DataFrame, fd_threshold_mm: float | None, tr_s: float, out_png,
-                                title: str = "") -> Path:
+                                title: str = "", dvars_threshold: float | None = None) -> Path:
     """Framewise displacement (mm) per volume with the censoring threshold (dashed) and the censored
-    volumes (red bands), seconds on the top axis; standardized DVARS in a second panel if present."""
+    volumes (red bands), seconds on the top axis; standardized DVARS in a second panel if present,
+    with its threshold dashed."""
     missing = [c for c in FD_COLUMNS if c not in table.columns]
     if missing:
         raise ValueError(f"FD table lacks columns {missing}")
@@ -136,6 +137,8 @@ def plot_framewise_displacement(table: pd.DataFrame, fd_threshold_mm: float | No
     if has_dvars:
         axes[1].plot(volume, dvars, color="#2b8a3e", linewidth=1.0)
         axes[1].set_ylabel("std DVARS", fontsize=9)
+        if dvars_threshold is not None:
+            axes[1].axhline(dvars_threshold, color="#c92a2a", linestyle="--", linewidth=1.2)
     axes[-1].set_xlabel("volume (0-based)")
     axes[-1].set_xlim(volume.min() - 0.5, volume.max() + 0.5)
     seconds = axes[0].secondary_xaxis("top", functions=(lambda v: v * tr_s, lambda s: s / tr_s))
