@@ -37,9 +37,9 @@ from trialmri.fc.netcorr import netcorr
 from trialmri.fc.seeds import roi_label_map
 from trialmri.fc.strategy import DenoiseStrategy
 from trialmri.grids import Grid
-from trialmri.io import save_nifti, write_json, write_tsv
 from trialmri.synth import bold
 from trialmri.synth.design import CONTROL_ROI, SEEDS, TARGETS
+from trialmri.synth.trial import write_fmriprep_session
 from trialmri.templates import mni_grid, mni_on_grid
 
 TR = 2.5
@@ -50,12 +50,8 @@ def make_session(folder: Path, n_t: int) -> tuple[Path, Grid, np.ndarray]:
     tissue = mni_on_grid(grid)
     data, confounds = bold.simulate_session(tissue, grid, n_t, TR, dict.fromkeys(SEEDS, 0.5), SEEDS, TARGETS,
                                             np.random.default_rng(0))
-    func = folder / "sub-01" / "ses-a" / "func"
-    path = func / "sub-01_ses-a_task-rest_space-MNI152NLin2009cAsym_desc-preproc_bold.nii.gz"
-    save_nifti(path, data, grid.affine, np.int16, tr_s=TR)
-    write_tsv(func / "sub-01_ses-a_task-rest_desc-confounds_timeseries.tsv", confounds)
-    write_json(func / "sub-01_ses-a_task-rest_desc-confounds_timeseries.json", {})
-    return path, grid, tissue["brain"] > 0.5
+    mask = tissue["brain"] > 0.5
+    return write_fmriprep_session(folder, "01", "a", data, confounds, mask, grid.affine, TR), grid, mask
 
 
 def ours(img, mask, path, strategy, labels, table):

@@ -70,6 +70,7 @@ if RS_ENGINES["netcorr"] == "native":
     rule seed_maps:
         input:
             bold=rules.denoise_bold.output.bold,
+            denoised=rules.denoise_bold.output.sidecar,
             mask=rules.denoise_bold.output.mask,
             labels=rules.make_seed_rois.output.labels,
             table=rules.make_seed_rois.output.table,
@@ -97,6 +98,7 @@ else:
     rule run_3dnetcorr:
         input:
             bold=rules.denoise_bold.output.bold,
+            denoised=rules.denoise_bold.output.sidecar,
             mask=rules.denoise_bold.output.mask,
             labels=rules.make_seed_rois.output.labels,
         output:
@@ -113,16 +115,20 @@ else:
         params:
             prefix=lambda wildcards, output: f"{output.work}/netcorr",
         shell:
+            # an excluded session (too few volumes, see its sidecar) is not run
             "mkdir -p {output.work} && "
+            "if grep -q '\"Excluded\": null' {input.denoised}; then "
             + AFNI.netcorr_command(
                 "{input.bold}", "{input.labels}", "{input.mask}", "{params.prefix}"
             )
-            + " > {log} 2>&1"
+            + " > {log} 2>&1; else echo excluded > {log}; fi"
 
     rule seed_maps:
         input:
             work=rules.run_3dnetcorr.output.work,
             bold=rules.denoise_bold.output.bold,
+            denoised=rules.denoise_bold.output.sidecar,
+            mask=rules.denoise_bold.output.mask,
             labels=rules.make_seed_rois.output.labels,
             table=rules.make_seed_rois.output.table,
         output:

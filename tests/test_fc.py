@@ -17,7 +17,7 @@ from trialmri.fc.confounds import load_session_confounds, too_few_volumes
 from trialmri.fc.denoise import denoise_session
 from trialmri.fc.denoise_files import denoise_files
 from trialmri.fc.netcorr import netcorr
-from trialmri.fc.netcorr_files import seed_maps
+from trialmri.fc.netcorr_files import seed_maps, write_excluded
 from trialmri.fc.seeds import count_in_mask, roi_label_map
 from trialmri.fc.strategy import DenoiseStrategy
 from trialmri.grids import Grid
@@ -25,6 +25,7 @@ from trialmri.io import read_tsv, save_nifti, write_json, write_tsv
 from trialmri.qc.inputs import check_subject
 from trialmri.synth import bold
 from trialmri.synth.design import CONTROL_ROI, SEEDS, TARGETS
+from trialmri.synth.trial import write_fmriprep_session
 from trialmri.templates import brain_box_mm, mni_on_grid
 
 N_T, TR, BAND = 192, 2.5, (0.01, 0.1)
@@ -119,18 +120,15 @@ def session(tmp_path_factory):
     components: dict = {}
     data, confounds = bold.simulate_session(tissue, grid, N_T, TR, dict.fromkeys(SEEDS, RHO), SEEDS, TARGETS,
                                             np.random.default_rng(3), components)
-    func = root / "sub-01" / "ses-a" / "func"
-    path = func / "sub-01_ses-a_task-rest_space-MNI152NLin2009cAsym_desc-preproc_bold.nii.gz"
-    save_nifti(path, data, grid.affine, np.float32, tr_s=TR)
-    write_tsv(func / "sub-01_ses-a_task-rest_desc-confounds_timeseries.tsv", confounds)
-    write_json(func / "sub-01_ses-a_task-rest_desc-confounds_timeseries.json", {})
-    save_nifti(func / "mask.nii.gz", tissue["brain"] > 0.5, grid.affine, np.uint8)
+    path = write_fmriprep_session(root, "01", "a", data, confounds, tissue["brain"] > 0.5, grid.affine, TR,
+                                  np.float32)
     labels, table = roi_label_map({**SEEDS, **CONTROL_ROI}, 3.5, grid)
     save_nifti(root / "rois.nii.gz", labels, grid.affine, np.int16)
     write_tsv(root / "rois.tsv", table[["index", "name"]])
     neural = np.zeros((int(np.prod(grid.shape)), N_T), np.float32)
     neural[components["voxels"]] = components["neural"]
-    return {"root": root, "bold": path, "mask": func / "mask.nii.gz", "grid": grid, "labels": labels,
+    mask = path.parent / path.name.replace("desc-preproc_bold", "desc-brain_mask")
+    return {"root": root, "bold": path, "mask": mask, "grid": grid, "labels": labels,
             "table": table, "neural": neural.reshape(*grid.shape, N_T), "confounds": confounds}
 
 
@@ -254,3 +252,23 @@ def test_missing_confound_column_is_an_error_naming_the_file(session, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         load_session_confounds(bold_path, DenoiseStrategy(fd_threshold_mm=None, std_dvars_threshold=None))
+
+
+@pytest.mark.parametrize("min_volumes, reason", [(60, "24 of 24 volumes left after censoring"),
+                                                 (10, "too few for the [0.01, 0.1] Hz band-pass filter")])
+def test_a_short_session_is_excluded_with_its_reason_not_a_crash(tmp_path, min_volumes, reason):
+    lo, hi = brain_box_mm(margin_mm=8.0)
+    grid = Grid.covering(lo, hi, (8.0, 8.0, 8.0))
+    tissue = mni_on_grid(grid)
+    data, confounds = bold.simulate_session(tissue, grid, 24, TR, dict.fromkeys(SEEDS, RHO), SEEDS, TARGETS,
+                                            np.random.default_rng(0))
+    path = write_fmriprep_session(tmp_path, "01", "a", data, confounds, tissue["brain"] > 0.5, grid.affine, TR,
+                                  np.float32)
+    strategy = DenoiseStrategy(fd_threshold_mm=None, std_dvars_threshold=None, motion="basic", wm_csf=None,
+                               min_volumes=min_volumes)
+    summary = denoise_files(path, strategy, tmp_path / "d.nii.gz", tmp_path / "m.nii.gz", tmp_path / "c.tsv")
+    assert reason in summary["Excluded"]
+    z_paths = {"VS": tmp_path / "VS.nii.gz"}
+    write_excluded(["VS", "V1"], tmp_path / "m.nii.gz", z_paths, tmp_path / "netcc.tsv")
+    assert np.isnan(np.asarray(nib.load(z_paths["VS"]).dataobj)).all()
+    assert read_tsv(tmp_path / "netcc.tsv")[["VS", "V1"]].isna().all().all()

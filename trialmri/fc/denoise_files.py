@@ -20,7 +20,12 @@ from trialmri.io import save_nifti, write_tsv
 
 def denoise_files(bold_path, strategy: DenoiseStrategy, out_bold, out_mask, out_censoring,
                   mask_path=None) -> dict:
-    """Denoise ``bold_path``; returns the sidecar summary (volumes kept, exclusion reason or None)."""
+    """Denoise ``bold_path``; returns the sidecar summary (volumes kept, exclusion reason or None).
+
+    A session that censoring leaves with fewer than ``strategy.min_volumes`` volumes, or with fewer
+    than the band-pass filter needs, is not cleaned: ``Excluded`` gives the reason and ``out_bold``
+    holds one empty volume (the seed maps of an excluded session are all NaN).
+    """
     start = time.perf_counter()
     img = nib.load(bold_path)
     if img.ndim != 4:
@@ -28,7 +33,16 @@ def denoise_files(bold_path, strategy: DenoiseStrategy, out_bold, out_mask, out_
     tr = repetition_time(img, bold_path)
     session = load_session_confounds(bold_path, strategy)
     mask = brain_mask(img, mask_path)
-    cleaned = denoise_session(img, mask, session, strategy, tr)
+    excluded = too_few_volumes(session, strategy)
+    cleaned = np.zeros((1, int(mask.sum())), dtype=np.float32)
+    if excluded is None:
+        try:
+            cleaned = denoise_session(img, mask, session, strategy, tr)
+        except ValueError as err:
+            if "padlen" not in str(err):
+                raise
+            excluded = (f"{session.n_kept} volumes are too few for the {list(strategy.band_pass_hz)} Hz band-pass "
+                        f"filter (scipy: {err})")
     out = np.zeros((*mask.shape, cleaned.shape[0]), dtype=np.float32)
     out[mask] = cleaned.T
     save_nifti(out_bold, out, img.affine, np.float32, tr_s=tr, description="trialmri denoised BOLD")
@@ -41,6 +55,6 @@ def denoise_files(bold_path, strategy: DenoiseStrategy, out_bold, out_mask, out_
             "MeanFramewiseDisplacement_mm": float(np.nanmean(fd)) if fd.notna().any() else None,
             "BrainMask": "fMRIPrep desc-brain mask" if mask_path else "nilearn compute_epi_mask",
             "VoxelsInMask": int(mask.sum()),
-            "Excluded": too_few_volumes(session, strategy),
+            "Excluded": excluded,
             "Software": {"trialmri": __version__, "nilearn": nilearn.__version__},
             "Seconds": round(time.perf_counter() - start, 2)}

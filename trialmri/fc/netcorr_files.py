@@ -87,6 +87,18 @@ def write_seed_maps(maps: SeedMaps, mask: np.ndarray, img: nib.Nifti1Image, z_pa
     write_tsv(netcc_path, netcc_table(maps.result))
 
 
+def write_excluded(names: list[str], mask_path, z_paths: dict[str, str], netcc_path) -> None:
+    """All-NaN z maps and ROI table for a session excluded from analysis (reason in its sidecar)."""
+    img = nib.load(mask_path)
+    for name, path in z_paths.items():
+        save_nifti(path, np.full(img.shape[:3], np.nan, np.float32), img.affine, np.float32,
+                   description=f"trialmri netcorr ROI {name}: session excluded")
+    nan = np.full((len(names), len(names)), np.nan)
+    write_tsv(netcc_path, netcc_table(NetCorr(names=list(names), series=np.empty((0, len(names))),
+                                             r=np.empty((len(names), 0)), roi_r=nan,
+                                             constant=np.empty(0, bool))))
+
+
 def prefix_outputs(prefix: str, names: list[str]) -> tuple[dict[str, str], str]:
     """``trialmri netcorr`` file names: ``P_roi-<label>_z.nii.gz`` per ROI and ``P_netcc.tsv``."""
     return {n: f"{prefix}_roi-{n}_z.nii.gz" for n in names}, f"{prefix}_netcc.tsv"

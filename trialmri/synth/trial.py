@@ -226,6 +226,23 @@ def _motion_series(rng: np.random.Generator, n: int) -> np.ndarray:
     return motion - motion[0]
 
 
+def write_fmriprep_session(deriv: Path, sub: str, ses: str, data: np.ndarray, confounds: pd.DataFrame,
+                           mask: np.ndarray, affine: np.ndarray, tr_s: float, dtype=np.int16) -> Path:
+    """One session as fMRIPrep writes it under ``deriv``: the MNI-space preproc BOLD (+ JSON), its
+    brain mask and the confounds table (+ JSON, where fMRIPrep keeps CompCor metadata). Returns
+    the BOLD path."""
+    entities = {"datatype": "func", "sub": sub, "ses": ses, "task": "rest"}
+    stem = Path(deriv) / bids_path("bold", "", space=FMRIPREP_SPACE, desc="preproc", **entities)
+    save_nifti(f"{stem}.nii.gz", data, affine, dtype, tr_s=tr_s)
+    write_json(f"{stem}.json", {"RepetitionTime": tr_s, "TaskName": "rest", "SkullStripped": False})
+    save_nifti(Path(deriv) / bids_path("mask", ".nii.gz", space=FMRIPREP_SPACE, desc="brain", **entities),
+               mask, affine, np.uint8)
+    conf = Path(deriv) / bids_path("timeseries", ".tsv", desc="confounds", **entities)
+    write_tsv(conf, confounds)
+    write_json(conf.with_suffix(".json"), {})
+    return Path(f"{stem}.nii.gz")
+
+
 def _write_rs_arm(out: Path, preset: Preset, seed: int, truth: dict, progress: bool) -> dict:
     lo, hi = brain_box_mm(margin_mm=8.0)
     grid = Grid.covering(lo, hi, preset.bold_voxel_mm)
@@ -256,18 +273,8 @@ def _write_rs_arm(out: Path, preset: Preset, seed: int, truth: dict, progress: b
         for ses in info["sessions"]:
             data, confounds = bold.simulate_session(tissue, grid, preset.bold_volumes, preset.tr_s,
                                                     info["rho"][ses], design.SEEDS, design.TARGETS, rng)
-            stem = deriv / bids_path("bold", "", datatype="func", sub=sub, ses=ses, task="rest",
-                                     space=FMRIPREP_SPACE, desc="preproc")
-            save_nifti(f"{stem}.nii.gz", data, grid.affine, np.int16, tr_s=preset.tr_s)
-            write_json(f"{stem}.json", {"RepetitionTime": preset.tr_s, "TaskName": "rest",
-                                        "SkullStripped": False})
-            mask = deriv / bids_path("mask", ".nii.gz", datatype="func", sub=sub, ses=ses, task="rest",
-                                     space=FMRIPREP_SPACE, desc="brain")
-            save_nifti(mask, tissue["brain"] > 0.5, grid.affine, np.uint8)
-            conf = deriv / bids_path("timeseries", ".tsv", datatype="func", sub=sub, ses=ses,
-                                     task="rest", desc="confounds")
-            write_tsv(conf, confounds)
-            write_json(conf.with_suffix(".json"), {})  # fMRIPrep keeps CompCor metadata here
-            info["bold"][ses] = {"file": str(Path(f"{stem}.nii.gz").relative_to(out)),
+            path = write_fmriprep_session(deriv, sub, ses, data, confounds, tissue["brain"] > 0.5, grid.affine,
+                                          preset.tr_s)
+            info["bold"][ses] = {"file": str(path.relative_to(out)),
                                  "mean_fd_mm": float(np.nanmean(confounds["framewise_displacement"]))}
     return truth
