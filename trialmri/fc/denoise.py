@@ -45,7 +45,7 @@ def repetition_time(img: nib.Nifti1Image, path="") -> float:
 def cleaning_operator(session: SessionConfounds, strategy: DenoiseStrategy, tr_s: float) -> np.ndarray:
     """The matrix L (n_kept, n_volumes) with ``nilearn.signal.clean(X) == L @ X`` for every X.
 
-    With ``standardize=False`` each step of ``signal.clean`` is linear in the signal and the same
+    With ``standardize=None`` (no scaling) each step of ``signal.clean`` is linear in the signal and the same
     for every voxel: detrending, interpolation of censored volumes (cubic spline through the kept
     ones), the Butterworth filter (filtfilt with odd padding), censoring and the projection onto the
     confounds' orthogonal complement. So clean is run once on the n unit impulses (the columns of

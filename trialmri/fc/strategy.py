@@ -99,7 +99,7 @@ class DenoiseStrategy:
     def clean_kwargs(self, tr_s: float) -> dict:
         """Keyword arguments of ``nilearn.signal.clean`` (confounds and sample mask aside)."""
         low, high = self.band_pass_hz if self.band_pass_hz is not None else (None, None)
-        return {"detrend": self.detrend, "standardize": False, "standardize_confounds": True,
+        return {"detrend": self.detrend, "standardize": None, "standardize_confounds": True,
                 "high_pass": low, "low_pass": high, "t_r": float(tr_s), "filter": "butterworth",
                 # copy=True: one vectorized sosfiltfilt over all voxels (nilearn's in-place default
                 # loops over voxels in Python, ~300x slower)
