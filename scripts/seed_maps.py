@@ -4,12 +4,11 @@ A session the denoising excluded (too few volumes; reason in its sidecar) gets a
 
 import json
 
-import nibabel as nib
-import numpy as np
+import pandas as pd
 
 from trialmri import __version__
 from trialmri.fc.netcorr_files import seed_maps, write_excluded, write_seed_maps
-from trialmri.fc.seeds import count_in_mask
+from trialmri.fc.seeds import check_roi_voxels
 from trialmri.io import read_tsv, write_json
 from trialmri.runlog import log_to
 
@@ -28,9 +27,8 @@ with log_to(snakemake.log[0]):
         print(f"{name}: excluded ({excluded}); maps are NaN")
     else:
         maps, mask, img = seed_maps(snakemake.input.bold, snakemake.input.labels, snakemake.input.mask)
-        labels = np.asarray(nib.load(snakemake.input.labels).dataobj).astype(int)
-        counts = count_in_mask(labels, read_tsv(snakemake.input.table), mask, snakemake.params.min_voxels,
-                               where=f"{name}: ")
+        counts = check_roi_voxels(pd.Series(maps.voxels), read_tsv(snakemake.input.table),
+                                  snakemake.params.min_voxels, where=f"{name}: ")
         write_seed_maps(maps, mask, img, z_paths, snakemake.output.netcc)
         write_json(snakemake.output.sidecar, {**sidecar, "VolumesUsed": maps.n_volumes, "VoxelsInMask": maps.n_mask,
                                               "ROIVoxelsInMask": counts.to_dict(), "Excluded": None})

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from trialmri.fc import afni_commands as AFNI
-from trialmri.fc.netcorr import NetCorr, netcc_table
+from trialmri.fc.netcorr import netcc_table
 from trialmri.io import read_tsv
 
 # A 3-ROI network with labels 1, 2 and 7 and no label table, printed with 3dNetCorr.c's own formats
@@ -168,8 +168,7 @@ def test_conversion_writes_z_maps_and_table_in_our_layout(tmp_path):
 
     table = read_tsv(table_path)
     names = list(NAMES.values())
-    native = netcc_table(NetCorr(names=names, series=np.zeros((3, 3)), r=np.zeros((3, 0)), roi_r=R,
-                                 constant=np.zeros(0, bool)))
+    native = netcc_table(names, R, np.arctanh(np.clip(R, -0.999329, 0.999329)))
     assert list(table.columns) == list(native.columns) == ["stat", "roi", *names]
     assert list(table["stat"]) == ["r"] * 3 + ["z"] * 3 and list(table["roi"]) == names * 2
     np.testing.assert_allclose(table[names].to_numpy()[:3], R)

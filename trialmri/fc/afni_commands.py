@@ -52,6 +52,7 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 
+from trialmri.fc.netcorr import netcc_table
 from trialmri.io import save_nifti, write_tsv
 
 NETWORK = 0  # our ROI maps are 3-D: one network, AFNI's sub-brick 000
@@ -177,20 +178,6 @@ def read_netcc(path) -> dict[str, pd.DataFrame]:
     return frames
 
 
-def netcc_table_from_afni(cc: pd.DataFrame, fz: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-    """Our ``netcc_table`` layout (``stat, roi, <name>...``; r then z, z diagonal NaN) from CC and FZ."""
-    blocks = []
-    for stat, frame in (("r", cc), ("z", fz)):
-        matrix = frame.to_numpy(dtype=np.float64, copy=True)
-        if stat == "z":
-            np.fill_diagonal(matrix, np.nan)  # AFNI writes 4 (its cap), ours is n/a
-        block = pd.DataFrame(matrix, columns=names)
-        block.insert(0, "roi", names)
-        block.insert(0, "stat", stat)
-        blocks.append(block)
-    return pd.concat(blocks, ignore_index=True)
-
-
 def convert_netcorr_outputs(prefix: str, names: dict[int, str], z_paths: dict[str, str], netcc_path) -> None:
     """3dNetCorr's outputs under ``prefix`` to ours: each ``WB_Z_ROI_<NNN>.nii.gz`` to the z path of
     its ROI name (``names``: integer label -> name; values kept, float32) and ``<prefix>_000.netcc``
@@ -226,4 +213,4 @@ def convert_netcorr_outputs(prefix: str, names: dict[int, str], z_paths: dict[st
             data = data[..., 0]
         save_nifti(z_paths[name], data, img.affine, np.float32,
                    description=f"AFNI 3dNetCorr -ts_wb_Z Fisher z, ROI {name}")
-    write_tsv(netcc_path, netcc_table_from_afni(matrices["CC"], matrices["FZ"], roi_names))
+    write_tsv(netcc_path, netcc_table(roi_names, matrices["CC"].to_numpy(float), matrices["FZ"].to_numpy(float)))

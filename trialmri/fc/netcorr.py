@@ -32,9 +32,7 @@ class NetCorr:
 
     @property
     def roi_z(self) -> np.ndarray:
-        z = fisher_z(self.roi_r)
-        np.fill_diagonal(z, np.nan)
-        return z
+        return fisher_z(self.roi_r)
 
 
 def fisher_z(r: np.ndarray) -> np.ndarray:
@@ -90,12 +88,15 @@ def netcorr(data: np.ndarray, voxel_labels: np.ndarray, indices, names: list[str
     return NetCorr(names=list(names), series=series, r=r, roi_r=seeds.T @ seeds, constant=constant)
 
 
-def netcc_table(result: NetCorr) -> pd.DataFrame:
-    """ROI x ROI r then z, one row per (stat, roi): columns ``stat, roi, <name>...``; z diagonal n/a."""
+def netcc_table(names: list[str], r: np.ndarray, z: np.ndarray) -> pd.DataFrame:
+    """ROI x ROI r then z, one row per (stat, roi): columns ``stat, roi, <name>...``; the z diagonal
+    is n/a whatever ``z`` holds there (AFNI writes its cap, 4)."""
+    z = np.array(z, dtype=np.float64)
+    np.fill_diagonal(z, np.nan)
     blocks = []
-    for stat, matrix in (("r", result.roi_r), ("z", result.roi_z)):
-        block = pd.DataFrame(matrix, columns=result.names)
-        block.insert(0, "roi", result.names)
+    for stat, matrix in (("r", r), ("z", z)):
+        block = pd.DataFrame(np.asarray(matrix, dtype=np.float64), columns=names)
+        block.insert(0, "roi", names)
         block.insert(0, "stat", stat)
         blocks.append(block)
     return pd.concat(blocks, ignore_index=True)

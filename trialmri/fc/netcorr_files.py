@@ -16,6 +16,7 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 
+from trialmri.fc.denoise import masked_series
 from trialmri.fc.netcorr import NetCorr, netcc_table, netcorr
 from trialmri.io import read_tsv, save_nifti, write_tsv
 
@@ -56,9 +57,12 @@ def seed_maps(bold_path, rois_path, mask_path=None) -> tuple[SeedMaps, np.ndarra
     if img.ndim != 4:
         raise ValueError(f"{bold_path}: a 4-D time series is needed, got {img.ndim}-D {img.shape}")
     labels = np.rint(_load_same_grid(rois_path, img, "ROI label map")).astype(np.int32)
-    data = np.asarray(img.dataobj, dtype=np.float32)
     mask = (_load_same_grid(mask_path, img, "mask") > 0) if mask_path else np.ones(img.shape[:3], bool)
-    mask &= data.std(axis=3) > 0
+    series = masked_series(np.asanyarray(img.dataobj), mask).astype(np.float32)
+    varies = series.std(axis=0) > 0  # constant voxels (e.g. outside the head) are neither seed nor target
+    if not varies.all():
+        mask[mask] = varies
+        series = series[:, varies]
     indices = [int(i) for i in np.unique(labels) if i > 0]
     if not indices:
         raise ValueError(f"{rois_path}: no ROI label (all voxels 0)")
@@ -66,14 +70,13 @@ def seed_maps(bold_path, rois_path, mask_path=None) -> tuple[SeedMaps, np.ndarra
     unknown = [i for i in indices if names and i not in names]
     if unknown:
         raise ValueError(f"{rois_path}: label(s) {unknown} are not in its .tsv table")
-    series = data[mask].T
     voxel_labels = labels[mask]
     voxels = {names.get(i, str(i)): int((voxel_labels == i).sum()) for i in indices}
     empty = [n for n, v in voxels.items() if v == 0]
     if empty:
         raise ValueError(f"ROI(s) {', '.join(empty)} of {rois_path} have no voxel inside the mask")
     result = netcorr(series, voxel_labels, indices, [names.get(i, str(i)) for i in indices])
-    return SeedMaps(result, int(mask.sum()), data.shape[3], voxels), mask, img
+    return SeedMaps(result, int(mask.sum()), series.shape[0], voxels), mask, img
 
 
 def write_seed_maps(maps: SeedMaps, mask: np.ndarray, img: nib.Nifti1Image, z_paths: dict[str, str],
@@ -84,7 +87,7 @@ def write_seed_maps(maps: SeedMaps, mask: np.ndarray, img: nib.Nifti1Image, z_pa
         volume = np.zeros(mask.shape, dtype=np.float32)
         volume[mask] = maps.result.z[k]
         save_nifti(path, volume, img.affine, np.float32, description=f"trialmri netcorr Fisher z, ROI {name}")
-    write_tsv(netcc_path, netcc_table(maps.result))
+    write_tsv(netcc_path, netcc_table(maps.result.names, maps.result.roi_r, maps.result.roi_z))
 
 
 def write_excluded(names: list[str], mask_path, z_paths: dict[str, str], netcc_path) -> None:
@@ -94,9 +97,7 @@ def write_excluded(names: list[str], mask_path, z_paths: dict[str, str], netcc_p
         save_nifti(path, np.full(img.shape[:3], np.nan, np.float32), img.affine, np.float32,
                    description=f"trialmri netcorr ROI {name}: session excluded")
     nan = np.full((len(names), len(names)), np.nan)
-    write_tsv(netcc_path, netcc_table(NetCorr(names=list(names), series=np.empty((0, len(names))),
-                                             r=np.empty((len(names), 0)), roi_r=nan,
-                                             constant=np.empty(0, bool))))
+    write_tsv(netcc_path, netcc_table(list(names), nan, nan))
 
 
 def prefix_outputs(prefix: str, names: list[str]) -> tuple[dict[str, str], str]:

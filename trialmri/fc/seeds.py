@@ -56,6 +56,12 @@ def count_in_mask(labels: np.ndarray, table: pd.DataFrame, mask: np.ndarray, min
     counts = np.bincount(labels[mask].ravel(), minlength=int(table["index"].max()) + 1)
     result = pd.Series({name: int(counts[i]) for i, name in zip(table["index"], table["name"])},
                        name="voxels_in_mask")
+    return check_roi_voxels(result, table, min_voxels, where)
+
+
+def check_roi_voxels(result: pd.Series, table: pd.DataFrame, min_voxels: int, where: str = "") -> pd.Series:
+    """``result`` (in-mask voxels per ROI name) checked: ValueError naming the ROI below
+    ``min_voxels``, UserWarning for ROIs under 7 voxels. Returns ``result``."""
     short = result[result < min_voxels]
     if not short.empty:
         name = short.index[0]
@@ -67,5 +73,5 @@ def count_in_mask(labels: np.ndarray, table: pd.DataFrame, mask: np.ndarray, min
         warnings.warn(f"{where}ROI(s) {', '.join(f'{n} ({v} voxels)' for n, v in tiny.items())}: the "
                       "spheres are not much larger than a voxel at this resolution, so each seed's time "
                       "series averages very few voxels; a larger radius or finer data gives steadier seeds",
-                      UserWarning, stacklevel=2)
+                      UserWarning, stacklevel=3)
     return result
