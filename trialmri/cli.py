@@ -129,6 +129,45 @@ def _run_netcorr(args) -> int:
     return 0
 
 
+def _add_lme(sub) -> None:
+    p = sub.add_parser("lme", help="voxelwise linear mixed model, random subject intercept, REML (as 3dLME)",
+                       description="Fit y = fixed effects + subject intercept + error by REML at every voxel, "
+                                   "as AFNI's 3dLME fits R's nlme::lme, all voxels at once. Factors are coded "
+                                   "sum-to-zero (contr.sum); per term the marginal F (anova(fit, type = "
+                                   "'marginal')) with nlme's denominator df, per coefficient estimate, SE, t; "
+                                   "variance components and residuals. Voxels that are constant or have NaN "
+                                   "are not fitted and are coded in P_fitmask.nii.gz.")
+    p.add_argument("--table", required=True,
+                   help="data table (TSV): the subject column, one column per variable, InputFile (one "
+                        "3-D map per row; relative paths are taken from the table's folder)")
+    p.add_argument("--formula", required=True, help='fixed effects, R style, e.g. "group*treatment+order"')
+    p.add_argument("--random", default="subject", help="column of the random intercept (default: subject)")
+    p.add_argument("--qvars", default="", help="comma-separated quantitative variables (as 3dLME -qVars); "
+                                               "every other variable is a factor")
+    p.add_argument("--mask", help="mask on the maps' grid; without it every voxel is considered")
+    p.add_argument("--no-resid", action="store_true", help="do not write P_resid.nii.gz")
+    p.add_argument("--out-prefix", required=True,
+                   help="writes P_stats.nii.gz + P_stats.json (volume list), P_resid.nii.gz, P_fitmask.nii.gz")
+    p.set_defaults(func=_run_lme)
+
+
+def _run_lme(args) -> int:
+    from trialmri.lme.lme_files import run_lme_files
+
+    qvars = [v.strip() for v in args.qvars.split(",") if v.strip()]
+    meta = run_lme_files(args.table, args.formula, args.random, args.out_prefix, args.mask, qvars,
+                         residuals=not args.no_resid, progress=sys.stderr.isatty())
+    counts = ", ".join(f"{k} {v}" for k, v in meta["voxels"].items() if v)
+    print(f"{meta['n_rows']} maps of {meta['n_subjects']} subjects; voxels: {counts}; "
+          f"{meta['voxels_boundary']} with zero subject variance")
+    for vol in meta["volumes"]:
+        if vol.get("stat") == "F":
+            print(f"  {vol['term']}: F({vol['df_num']}, {vol['df_den']})")
+    print(f"wrote {args.out_prefix}_stats.nii.gz (+ .json), {args.out_prefix}_fitmask.nii.gz"
+          + ("" if args.no_resid else f", {args.out_prefix}_resid.nii.gz"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trialmri", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"trialmri {__version__}")
@@ -137,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tensor(sub)
     _add_topup(sub)
     _add_netcorr(sub)
+    _add_lme(sub)
     return parser
 
 

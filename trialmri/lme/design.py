@@ -1,0 +1,140 @@
+"""Fixed-effects design of a mixed model from an R-style formula, coded and named as R codes it
+under ``options(contrasts = c("contr.sum", "contr.poly"))`` (what AFNI's 3dLME sets).
+
+Formula: terms joined by ``+``; ``a*b`` expands to ``a + b + a:b`` (and ``a*b*c`` to every
+sub-product); ``a:b`` is the interaction alone; an optional ``y ~`` left-hand side is ignored. Terms
+are ordered as R's ``terms()`` orders them: by degree, then by first appearance.
+
+Coding: a factor with levels L1 < ... < Lk (sorted as R sorts character levels) gets k - 1
+sum-to-zero columns named ``<var>1`` ... ``<var>k-1``: column j is +1 for level j, -1 for the last
+level, 0 otherwise. A quantitative variable (3dLME's ``-qVars``) is one column named as the
+variable, entered as given (not centred). Interaction columns are products, the first variable's
+columns varying fastest (R: ``group1:treatment1``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+INTERCEPT = "(Intercept)"
+_NAME = re.compile(r"^[A-Za-z.][\w.]*$")
+
+
+@dataclass(frozen=True)
+class Design:
+    """``X`` (rows x columns, float64); ``columns`` R's coefficient names; ``terms`` R's term labels,
+    ``(Intercept)`` first; ``assign[j]`` the index in ``terms`` of column j; ``levels`` of each
+    factor in coding order."""
+
+    X: np.ndarray
+    columns: list[str]
+    terms: list[str]
+    assign: np.ndarray
+    levels: dict[str, list[str]]
+    formula: str
+
+    def term_columns(self, term: str) -> np.ndarray:
+        return np.flatnonzero(self.assign == self.terms.index(term))
+
+
+def parse_formula(formula: str) -> list[tuple[str, ...]]:
+    """Right-hand side of ``formula`` as R-ordered terms, each a tuple of variable names."""
+    rhs = formula.split("~")[-1].strip()
+    if not rhs:
+        raise ValueError(f"formula {formula!r} has no terms; write e.g. 'group*treatment+order'")
+    expanded: list[tuple[str, ...]] = []
+    for chunk in rhs.split("+"):
+        chunk = chunk.strip()
+        if chunk == "1":
+            continue
+        if "*" in chunk and ":" in chunk:
+            raise ValueError(f"formula {formula!r}: mixing '*' and ':' in one term ({chunk!r}) is not "
+                             "supported; write the terms out, e.g. 'a + b:c + a:b:c'")
+        parts = [p.strip() for p in re.split(r"[*:]", chunk)]
+        for p in parts:
+            if not _NAME.match(p):
+                raise ValueError(f"formula {formula!r}: {p!r} is not a variable name (supported: "
+                                 "names joined by '+', '*' and ':')")
+        if "*" in chunk:
+            for r in range(1, len(parts) + 1):
+                expanded.extend(itertools.combinations(parts, r))
+        else:
+            expanded.append(tuple(parts))
+    order: dict[str, int] = {}
+    for term in expanded:
+        for v in term:
+            order.setdefault(v, len(order))
+    unique: dict[frozenset, tuple[str, ...]] = {}
+    for term in expanded:
+        if len(set(term)) != len(term):
+            raise ValueError(f"formula {formula!r}: a variable repeats within the term {':'.join(term)}")
+        unique.setdefault(frozenset(term), tuple(sorted(term, key=order.__getitem__)))
+    terms = list(unique.values())
+    return sorted(terms, key=len)  # stable: by degree, then first appearance
+
+
+def _factor_columns(values: pd.Series, name: str) -> tuple[np.ndarray, list[str], list[str]]:
+    levels = sorted(values.astype(str).unique())
+    if len(levels) < 2:
+        raise ValueError(f"factor {name!r} has one level ({levels[0]!r}) in the table; a term needs "
+                         "two or more levels (drop it from the formula)")
+    codes = values.astype(str).to_numpy()
+    cols = np.zeros((len(values), len(levels) - 1))
+    for j, level in enumerate(levels[:-1]):
+        cols[:, j] = (codes == level).astype(float) - (codes == levels[-1]).astype(float)
+    return cols, [f"{name}{j + 1}" for j in range(len(levels) - 1)], levels
+
+
+def build_design(table: pd.DataFrame, formula: str, quantitative=()) -> Design:
+    """Design matrix of ``formula`` over ``table``; variables in ``quantitative`` are covariates,
+    every other variable is a factor (as 3dLME's ``-qVars``)."""
+    terms = parse_formula(formula)
+    variables = list(dict.fromkeys(v for t in terms for v in t))
+    missing = [v for v in variables if v not in table.columns]
+    if missing:
+        raise ValueError(f"formula {formula!r} names {', '.join(missing)}, not a column of the data "
+                         f"table (columns: {', '.join(map(str, table.columns))})")
+    blocks: dict[str, tuple[np.ndarray, list[str]]] = {}
+    levels: dict[str, list[str]] = {}
+    for v in variables:
+        col = table[v]
+        if col.isna().any():
+            rows = ", ".join(str(i) for i in np.flatnonzero(col.isna().to_numpy())[:5])
+            raise ValueError(f"variable {v!r} is missing in data-table rows {rows}; fill it in or drop "
+                             "those rows")
+        if v in quantitative:
+            values = pd.to_numeric(col, errors="coerce")
+            if values.isna().any():
+                bad = col[values.isna()].iloc[0]
+                raise ValueError(f"quantitative variable {v!r} has the non-numeric value {bad!r}")
+            blocks[v] = (values.to_numpy(float)[:, None], [v])
+        else:
+            cols, names, levels[v] = _factor_columns(col, v)
+            blocks[v] = (cols, names)
+    columns = [np.ones((len(table), 1))]
+    names = [INTERCEPT]
+    assign = [0]
+    for t_index, term in enumerate(terms, start=1):
+        parts = [blocks[v] for v in term]
+        # R: the first variable's columns vary fastest
+        for combo in itertools.product(*[range(len(p[1])) for p in reversed(parts)]):
+            idx = combo[::-1]
+            col = np.ones(len(table))
+            for (cols, _), j in zip(parts, idx):
+                col = col * cols[:, j]
+            columns.append(col[:, None])
+            names.append(":".join(p[1][j] for p, j in zip(parts, idx)))
+            assign.append(t_index)
+    X = np.hstack(columns)
+    rank = np.linalg.matrix_rank(X)
+    if rank < X.shape[1]:
+        raise ValueError(f"the design of {formula!r} is rank deficient ({rank} of {X.shape[1]} columns "
+                         "independent): a factor-level combination has no rows, or two variables "
+                         "duplicate each other; simplify the formula")
+    return Design(X=X, columns=names, terms=[INTERCEPT] + [":".join(t) for t in terms],
+                  assign=np.asarray(assign), levels=levels, formula=formula)

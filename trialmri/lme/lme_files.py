@@ -1,0 +1,145 @@
+"""File level of the voxelwise LME (``trialmri lme``): a 3dLME-style data table of 3-D maps in,
+a 4-D statistics image with a JSON volume list, residuals and a fit mask out.
+
+Data table (TSV): one row per map; a subject column (named by ``random``), one column per model
+variable, and ``InputFile`` (a path; relative paths are taken from the table's folder).
+
+Outputs for prefix P (voxels not fitted hold 0, and 1 in p volumes):
+
+- ``P_stats.nii.gz``: 4-D float32, volumes in the order of ``P_stats.json``'s ``volumes``:
+  per term (R's labels, ``(Intercept)`` first) ``F`` then ``p`` with ``df_num``/``df_den``
+  (nlme's marginal F, its denominator-df rule); per coefficient (R's names) ``estimate``, ``se``,
+  ``t`` and ``p`` with ``df``; the variance of the subject intercept and of the residual; the REML
+  log-likelihood;
+- ``P_resid.nii.gz``: 4-D, one volume per table row, y - Xβ̂ - b̂ (nlme's default residuals);
+- ``P_fitmask.nii.gz``: uint8, 0 outside ``--mask``, 1 fitted, 2 all NaN, 3 NaN in some rows,
+  4 constant, 5 exact fit (codes also in the JSON).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pandas as pd
+
+from trialmri import __version__
+from trialmri.io import save_nifti, write_json
+from trialmri.lme.design import build_design
+from trialmri.lme.reml import REASONS, VoxelwiseFit, fit_voxels
+
+INPUT_COLUMN = "InputFile"
+MASK_CODES = {0: "outside mask", **{code + 1: text for code, text in REASONS.items()}}
+
+
+def read_data_table(path, random: str = "subject") -> pd.DataFrame:
+    """The data table with ``InputFile`` resolved; errors name the table and the fix."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"data table {path} does not exist")
+    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, na_values=["", "n/a", "NA"])
+    for column in (random, INPUT_COLUMN):
+        if column not in table.columns:
+            raise ValueError(f"data table {path} has no {column!r} column (columns: "
+                             f"{', '.join(table.columns)}); 3dLME layout: {random}, variables..., {INPUT_COLUMN}")
+    if table.empty:
+        raise ValueError(f"data table {path} has no rows")
+    table[INPUT_COLUMN] = [str(p if Path(p).is_absolute() else path.parent / p) for p in table[INPUT_COLUMN]]
+    return table
+
+
+def load_maps(paths, mask_path=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Maps (rows, in-mask voxels) float32, the 3-D mask and the affine; all maps on one grid."""
+    first = nib.load(paths[0])
+    shape, affine = first.shape[:3], first.affine
+    if mask_path:
+        mask_img = nib.load(mask_path)
+        if mask_img.shape[:3] != shape or not np.allclose(mask_img.affine, affine, atol=1e-3):
+            raise ValueError(f"mask {mask_path} is not on the grid of {paths[0]} ({shape}); resample it")
+        mask = np.asarray(mask_img.dataobj).reshape(shape) > 0
+    else:
+        mask = np.ones(shape, bool)
+    Y = np.empty((len(paths), int(mask.sum())), np.float32)
+    for row, p in enumerate(paths):
+        img = nib.load(p)
+        if img.shape[:3] != shape or (img.ndim > 3 and np.prod(img.shape[3:]) != 1):
+            raise ValueError(f"{p}: shape {img.shape}, expected one 3-D map of shape {shape} like {paths[0]}")
+        if not np.allclose(img.affine, affine, atol=1e-3):
+            raise ValueError(f"{p} is not on the grid of {paths[0]} (affines differ); resample it")
+        data = np.asarray(img.dataobj, dtype=np.float32).reshape(shape)
+        values = data[mask]
+        if not np.isfinite(values).any():
+            raise ValueError(f"{p} has no finite value inside the mask (an excluded session?); remove its row")
+        Y[row] = values
+    return Y, mask, affine
+
+
+def stats_volumes(fit: VoxelwiseFit, random: str) -> list[tuple[dict, np.ndarray, float]]:
+    """(description, values over fitted voxels, fill value for unfitted voxels) per output volume."""
+    d = fit.design
+    vols = []
+    for t, term in enumerate(d.terms):
+        dfs = {"df_num": int(fit.num_df[t]), "df_den": int(fit.den_df[t])}
+        vols.append(({"term": term, "stat": "F", **dfs}, fit.F[t], 0.0))
+        vols.append(({"term": term, "stat": "p", **dfs}, fit.p[t], 1.0))
+    for j, coef in enumerate(d.columns):
+        term = d.terms[d.assign[j]]
+        df = int(fit.column_df[j])
+        vols.append(({"coef": coef, "term": term, "stat": "estimate"}, fit.beta[j], 0.0))
+        vols.append(({"coef": coef, "term": term, "stat": "se"}, fit.se[j], 0.0))
+        vols.append(({"coef": coef, "term": term, "stat": "t", "df": df}, fit.t[j], 0.0))
+        vols.append(({"coef": coef, "term": term, "stat": "p", "df": df}, fit.p_t[j], 1.0))
+    vols.append(({"term": random, "stat": "variance"}, fit.var_subject, 0.0))
+    vols.append(({"term": "Residual", "stat": "variance"}, fit.var_resid, 0.0))
+    vols.append(({"stat": "loglik", "method": "REML"}, fit.loglik, 0.0))
+    return vols
+
+
+def _to_grid(mask: np.ndarray, values: np.ndarray, fill: float) -> np.ndarray:
+    out = np.zeros(mask.shape + values.shape[:-1], np.float32)
+    vals = np.where(np.isfinite(values), values, fill).astype(np.float32)
+    out[mask] = np.moveaxis(vals, -1, 0) if values.ndim > 1 else vals
+    return out
+
+
+def run_lme_files(table_path, formula: str, random: str, out_prefix: str, mask_path=None,
+                  quantitative=(), residuals: bool = True, progress: bool = False) -> dict:
+    """Fit the data table's maps and write the outputs; returns the JSON it wrote."""
+    table = read_data_table(table_path, random)
+    design = build_design(table, formula, quantitative)
+    Y, mask, affine = load_maps(list(table[INPUT_COLUMN]), mask_path)
+    fit = fit_voxels(Y, design, table[random].to_numpy(), residuals=residuals, progress=progress)
+    vols = stats_volumes(fit, random)
+    stack = np.stack([_to_grid(mask, np.where(fit.reason == 0, v, np.nan), fill) for _, v, fill in vols], axis=-1)
+    prefix = str(out_prefix)
+    save_nifti(f"{prefix}_stats.nii.gz", stack, affine, description="trialmri lme")
+    fitmask = np.zeros(mask.shape, np.uint8)
+    fitmask[mask] = fit.reason + 1
+    save_nifti(f"{prefix}_fitmask.nii.gz", fitmask, affine, dtype=np.uint8)
+    if residuals:
+        save_nifti(f"{prefix}_resid.nii.gz", _to_grid(mask, fit.resid, 0.0), affine)
+    subjects = table[random].nunique()
+    meta = {
+        "engine": "trialmri native (vectorized REML, nlme conventions)",
+        "version": __version__,
+        "formula": formula,
+        "random": f"~1|{random}",
+        "contrasts": "contr.sum",
+        "method": "REML",
+        "anova_type": "marginal",
+        "table": str(table_path),
+        "n_rows": len(table),
+        "n_subjects": int(subjects),
+        "levels": design.levels,
+        "quantitative": list(quantitative),
+        "voxels": {MASK_CODES[code + 1]: n for code, n in
+                   zip(REASONS, [int(np.sum(fit.reason == c)) for c in REASONS])},
+        "voxels_boundary": int(np.sum(fit.boundary & (fit.reason == 0))),
+        "fitmask_codes": {str(k): v for k, v in MASK_CODES.items()},
+        "residuals": f"{prefix}_resid.nii.gz" if residuals else None,
+        "residual_rows": [Path(p).name for p in table[INPUT_COLUMN]],
+        "volumes": [desc for desc, _, _ in vols],
+    }
+    write_json(f"{prefix}_stats.json", meta)
+    return meta
