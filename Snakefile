@@ -13,6 +13,7 @@ include: "rules/dwi_corrections.smk"
 include: "rules/dti.smk"
 include: "rules/dti_group.smk"
 include: "rules/rsfmri.smk"
+include: "rules/rsfmri_group.smk"
 
 
 rule all:
@@ -36,3 +37,4 @@ rule all:
             rules.plot_dti_scatter.output.svg,
         ),
         rs_subject_targets(),
+        rs_group_targets(*LME_OUTPUTS.values(), rules.lme_table.output.afni_table),

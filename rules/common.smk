@@ -9,6 +9,8 @@ from trialmri.bids.naming import bids_path
 from trialmri.bids.phenotype import sessions_tables
 from trialmri.dwi import fsl_commands as FSL
 from trialmri.fc import afni_commands as AFNI
+from trialmri.fc.group_sessions import formula_variables
+from trialmri.lme import afni_commands as AFNI_LME
 from trialmri.templates import SPACE as NATIVE_SPACE
 from trialmri.inventory import inventory_status
 
@@ -346,3 +348,40 @@ def rs_subject_targets():
         for path in rules.plot_seed_maps.output.figures
     ]
     return [rules.make_seed_rois.output.figure, *sessions, *sample]
+
+
+# --- rsfMRI arm, group level -----------------------------------------------------------------
+RS_GROUP = RS["group_model"]
+RS_SEED_NAMES = list(RS_SEEDS["regions"])
+RS_FORMULAS = {
+    seed: RS_GROUP["seed_formulas"].get(seed, RS_GROUP["formula"])
+    for seed in RS_SEED_NAMES
+}
+if set(RS_GROUP["seed_formulas"]) - set(RS_SEED_NAMES):
+    raise WorkflowError(
+        "config rsfmri.group_model.seed_formulas names "
+        f"{sorted(set(RS_GROUP['seed_formulas']) - set(RS_SEED_NAMES))}, not seeds in rsfmri.seeds.regions"
+    )
+try:
+    RS_VARIABLES = {seed: formula_variables(f) for seed, f in RS_FORMULAS.items()}
+except ValueError as err:
+    raise WorkflowError(f"config rsfmri.group_model: {err}")
+
+
+def rs_group_file(name):
+    """A group-level rsfMRI output: output_dir/group/rsfmri/<name>."""
+    return deriv(f"group/rsfmri/{name}")
+
+
+def rs_seed_maps(wildcards):
+    """The Fisher-z map of seed {seed} in every rsfMRI session, in rs_session_keys() order."""
+    return rs_session_targets(
+        func_file("boldmap", ".nii.gz", space=RS["space"], roi=wildcards.seed, stat="z")
+    )
+
+
+def rs_group_targets(*paths):
+    """Group-level rsfMRI outputs ({seed} expanded), or none without rsfMRI subjects."""
+    if not INVENTORY.rsfmri_subjects:
+        return []
+    return expand(list(paths), seed=RS_SEED_NAMES)

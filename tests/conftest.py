@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,15 @@ def run(cmd, cwd=ROOT, check=True, **kw) -> subprocess.CompletedProcess:
     if check and proc.returncode != 0:
         raise AssertionError(f"{cmd} exited {proc.returncode}\nSTDOUT:\n{proc.stdout}\nSTDERR:\n{proc.stderr}")
     return proc
+
+
+def dry_run(bids: Path, work: Path, extra_config: str = "", *args) -> tuple[str, dict[str, str]]:
+    """``snakemake -n -p`` on ``bids`` with ``extra_config`` (YAML) added: its output and the
+    planned job count per rule."""
+    (work / "config.yaml").write_text(f"bids_dir: {bids}\noutput_dir: {work / 'results'}\n{extra_config}")
+    out = run([BIN / "snakemake", "-s", ROOT / "Snakefile", "-d", work, "--configfile", work / "config.yaml",
+               "-n", "-p", *args]).stdout
+    return out, dict(re.findall(r"^(\w+)\s+(\d+)$", out, re.M))
 
 
 @pytest.fixture(scope="session")

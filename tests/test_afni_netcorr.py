@@ -211,13 +211,9 @@ def test_dry_run_with_afni_netcorr_plans_3dnetcorr_per_session(tiny_bids, tmp_pa
     import re
 
     import yaml
-    from conftest import BIN, ROOT, run
+    from conftest import BIN, ROOT, dry_run, run
 
-    (tmp_path / "config.yaml").write_text(
-        f"bids_dir: {tiny_bids}\noutput_dir: {tmp_path / 'results'}\nrsfmri:\n  engines:\n    netcorr: afni\n")
-    out = run([BIN / "snakemake", "-s", ROOT / "Snakefile", "-d", tmp_path, "--configfile",
-               tmp_path / "config.yaml", "-n", "-p"]).stdout
-    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out, re.M))
+    out, counts = dry_run(tiny_bids, tmp_path, "rsfmri:\n  engines:\n    netcorr: afni\n")
     truth = yaml.safe_load((tiny_bids / "truth.json").read_text())["rsfmri"]["subjects"]
     n_sessions = sum(len(v["sessions"]) for v in truth.values())
     assert counts["run_3dnetcorr"] == counts["seed_maps"] == counts["denoise_bold"] == str(n_sessions)

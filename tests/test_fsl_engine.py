@@ -11,7 +11,7 @@ import re
 import shlex
 
 import pytest
-from conftest import BIN, ROOT, run
+from conftest import BIN, ROOT, dry_run, run
 
 from trialmri.dwi import fsl_commands as FSL
 
@@ -83,12 +83,7 @@ def test_placeholders_and_fsldir_survive_for_snakemake():
 
 @pytest.mark.workflow
 def test_dry_run_with_fsl_engines_plans_the_fsl_chain(tiny_bids, tmp_path):
-    (tmp_path / "config.yaml").write_text(
-        f"bids_dir: {tiny_bids}\noutput_dir: {tmp_path / 'results'}\n"
-        "dti:\n  engines:\n    tensor: fsl\n    registration: fsl\n")
-    out = run([BIN / "snakemake", "-s", ROOT / "Snakefile", "-d", tmp_path, "--configfile",
-               tmp_path / "config.yaml", "-n", "-p"]).stdout
-    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out, re.M))
+    out, counts = dry_run(tiny_bids, tmp_path, "dti:\n  engines:\n    tensor: fsl\n    registration: fsl\n")
     n_sub = 8
     assert counts["fit_tensor"] == str(2 * n_sub) and counts["register_fa_to_template"] == str(n_sub)
     assert counts["register_sessions"] == str(n_sub) and counts["warp_dti_to_template"] == str(2 * n_sub)

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.workflow
 HELD_BACK = ("d08", "r08")  # subjects whose files "arrive" after the first run
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 DTI_ROIS, OUTCOMES = CONFIG["dti"]["rois"], CONFIG["dti"]["statistics"]["outcomes"]
+RS_SEEDS = CONFIG["rsfmri"]["seeds"]["regions"]
 
 
 def snakemake(work, *args, check=True):
@@ -201,6 +202,35 @@ def test_seed_maps_for_every_subject_session_and_seed(first_run, tiny_bids):
     assert (results / "figures" / "space-MNI152NLin2009cAsym_desc-seeds_qc.png").stat().st_size > 20_000
 
 
+def test_group_lme_per_seed_on_every_usable_session(first_run, tiny_bids):
+    """Per seed, the voxelwise LME ran on every session's map inside the group mask, with nlme's
+    denominator df for the design it was given; on the null voxels p < 0.05 holds near 5 %."""
+    group = first_run / "results" / "group" / "rsfmri"
+    sessions = pd.read_csv(group / "desc-lme_sessions.tsv", sep="\t", dtype={"subject": str})
+    truth = json.loads((tiny_bids / "truth.json").read_text())["rsfmri"]["subjects"]
+    expected = {(s, ses) for s, info in truth.items() if s not in HELD_BACK for ses in info["sessions"]}
+    assert set(zip(sessions.subject, sessions.session)) == expected and sessions.used.all()
+    assert (sessions.group == [truth[s]["group"] for s in sessions.subject]).all()
+    assert (sessions.order == [truth[s]["infusion_order"] for s in sessions.subject]).all()
+    n_rows, n_subjects = len(sessions), sessions.subject.nunique()
+    mask = np.asarray(nib.load(group / "space-MNI152NLin2009cAsym_desc-group_mask.nii.gz").dataobj) > 0
+    for seed in RS_SEEDS:
+        table = pd.read_csv(group / f"roi-{seed}_desc-lme_table.tsv", sep="\t", dtype={"subject": str})
+        assert len(table) == n_rows and all((group / f).exists() for f in table.InputFile)
+        stem = group / f"space-MNI152NLin2009cAsym_roi-{seed}_desc-lme"
+        meta = json.loads(Path(f"{stem}_stats.json").read_text())
+        assert meta["n_rows"] == n_rows and meta["n_subjects"] == n_subjects
+        vols = meta["volumes"]
+        f_gxt = vols.index({"term": "group:treatment", "stat": "F", "df_num": 1, "df_den": n_rows - n_subjects - 2})
+        p_group = vols.index({"term": "group", "stat": "p", "df_num": 1, "df_den": n_subjects - 3})
+        stats = np.asarray(nib.load(f"{stem}_stats.nii.gz").dataobj)
+        fitmask = np.asarray(nib.load(f"{stem}_fitmask.nii.gz").dataobj)
+        assert np.all(fitmask[mask] == 1) and np.all(fitmask[~mask] == 0)
+        assert np.all(stats[mask, f_gxt] >= 0) and np.all(stats[~mask, f_gxt] == 0)
+        assert 0.005 < np.mean(stats[mask, p_group] < 0.05) < 0.2  # no group effect planted (smooth maps)
+        assert nib.load(f"{stem}_resid.nii.gz").shape[-1] == n_rows
+
+
 def test_nothing_to_do_after_a_complete_run(first_run):
     out = snakemake(first_run, "-n").stdout
     assert planned_jobs(out) == set() and "Nothing to be done" in out
@@ -222,7 +252,8 @@ def test_new_subjects_plan_only_their_jobs_and_the_group_jobs(first_run):
                     for rule in ("denoise_bold", "seed_maps")}
     figures = {("plot_dti_scatter", f"roi={roi}, outcome={outcome}") for roi in DTI_ROIS for outcome in OUTCOMES}
     group = {(rule, "") for rule in ("extract_roi_md", "build_dti_table", "test_dti_groups", "fit_dti_models",
-                                     "collect_dwi_outliers")}
+                                     "collect_dwi_outliers", "rs_group_sessions")}
+    group |= {(rule, f"seed={seed}") for seed in RS_SEEDS for rule in ("lme_table", "group_lme")}
     assert jobs == {("check_subject_inputs", f"subject={s}") for s in HELD_BACK} | per_session | per_subject | {
         ("check_phenotype", ""), ("collect_input_qc", ""), ("all", "")} | group | figures
 

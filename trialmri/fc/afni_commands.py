@@ -54,17 +54,9 @@ import pandas as pd
 
 from trialmri.fc.netcorr import netcc_table
 from trialmri.io import save_nifti, write_tsv
+from trialmri.shell_words import join_words
 
 NETWORK = 0  # our ROI maps are 3-D: one network, AFNI's sub-brick 000
-PLACEHOLDER = re.compile(r"\{[A-Za-z_][\w.\[\]]*(?::q)?\}")
-_SAFE = re.compile(r"[\w@%+=:,./{}\[\]-]+")
-
-
-def _join(argv: list[str]) -> str:
-    """Shell words: Snakemake placeholders (and only safe characters) as typed, the rest shlex-quoted."""
-    return " ".join(a if PLACEHOLDER.search(a) and _SAFE.fullmatch(a) else shlex.quote(a) for a in argv)
-
-
 def netcorr_argv(inset: str, rois: str, mask: str, prefix: str) -> list[str]:
     """3dNetCorr's argument list, as nipype's ``afni.NetCorr`` builds it (stand-ins swapped back)."""
     from nipype.interfaces.afni import NetCorr
@@ -86,7 +78,7 @@ def netcorr_command(inset: str, rois: str, mask: str, prefix: str) -> str:
 
     Writes ``P_000.netcc`` and ``P_000_INDIV/WB_Z_ROI_<label, %03d>.nii.gz`` (see module docstring).
     """
-    return _join(netcorr_argv(inset, rois, mask, prefix))
+    return join_words(netcorr_argv(inset, rois, mask, prefix))
 
 
 def netcc_file(prefix: str, network: int = NETWORK) -> str:

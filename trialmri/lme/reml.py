@@ -27,12 +27,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg, stats
+from scipy import linalg, special
+from threadpoolctl import threadpool_limits
 
 from trialmri.lme.design import Design
 from trialmri.lme.nlme_df import fixed_effect_df
 
-GRID = np.concatenate([[0.0], np.logspace(-4, 4, 49)])  # λ = σ_b²/σ²
+GRID = np.concatenate([[0.0], np.logspace(-4, 4, 17)])  # λ = σ_b²/σ²
 LAMBDA_MAX = 1e8
 NEWTON_STEPS = 60
 CHUNK = 16384
@@ -102,16 +103,20 @@ class RandomInterceptModel:
             xm = self.x_mean[members] * np.sqrt(self.rows_per_subject[members])[:, None]
             blocks.append(xm.T @ xm)
         self.A = np.stack(blocks)  # (K+1, p, p)
+        self.fixed_and_subject = np.hstack([X, np.eye(self.n_subjects)[codes]])  # [X | Z]
         self.dof = self.n_rows - self.n_cols
         self.loglik_constant = -0.5 * self.dof * (np.log(2 * np.pi) + 1)
 
     # --- sufficient statistics -------------------------------------------------------------------
     def moments(self, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``Y`` (N, C) float64 -> b (K+1, p, C), c (K+1, C) and the subject means (M, C)."""
+        """``Y`` (N, C) float64 -> b (K+1, p, C), c (K+1, C) and the subject means (M, C).
+
+        The within-subject sum of squares is Σy² - Σ n ȳ²: exact enough while the maps' offset is
+        below ~10⁶ times their spread (float64)."""
         y_mean = self.average @ Y
-        within = Y - y_mean[self.codes]
+        between_ss = np.einsum("m,mc,mc->c", self.rows_per_subject, y_mean, y_mean)
         b = [self.x_within.T @ Y]
-        c = [np.einsum("nc,nc->c", within, within)]
+        c = [np.einsum("nc,nc->c", Y, Y) - between_ss]  # within-subject sum of squares
         for members in self.size_members:
             n = self.rows_per_subject[members][:, None]
             ym = y_mean[members]
@@ -123,47 +128,64 @@ class RandomInterceptModel:
         return np.tensordot(self.size_counts, np.log1p(np.multiply.outer(self.sizes, lam)), axes=1)
 
     # --- REML criterion ------------------------------------------------------------------------
-    def loglik_shared(self, b, c, lam: float) -> np.ndarray:
-        """ℓ_REML at one λ for every voxel of the chunk."""
-        w = 1.0 / (1.0 + lam * self.sizes)
-        chol = np.linalg.cholesky(np.tensordot(w, self.A, axes=1))
-        z = linalg.solve_triangular(chol, np.tensordot(w, b, axes=1), lower=True)
-        rss = np.tensordot(w, c, axes=1) - np.einsum("pc,pc->c", z, z)
-        log_det_m = 2 * np.sum(np.log(np.diag(chol)))
+    def _grid_operator(self):
+        """For every grid λ: the weighted, whitened map from b to z (R = q - |z|²) and log|M|."""
+        if not hasattr(self, "_grid"):
+            p, k = self.n_cols, len(self.sizes)
+            weights = 1.0 / (1.0 + np.multiply.outer(GRID, self.sizes))  # (G, K+1)
+            op = np.zeros((len(GRID), p, k, p))
+            log_det_m = np.zeros(len(GRID))
+            for g, w in enumerate(weights):
+                chol = np.linalg.cholesky(np.tensordot(w, self.A, axes=1))
+                inv = linalg.solve_triangular(chol, np.eye(p), lower=True)
+                op[g] = w[None, :, None] * inv[:, None, :]
+                log_det_m[g] = 2 * np.sum(np.log(np.diag(chol)))
+            self._grid = (op.reshape(len(GRID) * p, k * p), weights, log_det_m, self._log_det_v(GRID))
+        return self._grid
+
+    def loglik_grid(self, b, c) -> np.ndarray:
+        """ℓ_REML (G, C) at every grid λ for every voxel: one matrix product for the whole grid."""
+        op, weights, log_det_m, log_det_v = self._grid_operator()
+        z = (op @ b.reshape(-1, b.shape[-1])).reshape(len(GRID), self.n_cols, -1)
+        rss = weights @ c - np.einsum("gpc,gpc->gc", z, z)
         with np.errstate(divide="ignore", invalid="ignore"):
             return self.loglik_constant - 0.5 * (self.dof * np.log(rss / self.dof)
-                                                 + self._log_det_v(lam) + log_det_m)
+                                                 + (log_det_v + log_det_m)[:, None])
 
     def evaluate(self, b, c, lam: np.ndarray, derivatives: bool = False) -> dict:
-        """Everything at a per-voxel λ (C,): β, M⁻¹, R, ℓ and, if asked, dℓ/dλ and d²ℓ/dλ²."""
+        """At a per-voxel λ (C,): β (p, C), M⁻¹ (p, p, C), R, and ℓ, or with ``derivatives``
+        dℓ/dλ and d²ℓ/dλ² instead of ℓ. Voxels stay last so every step is a vector operation."""
+        p, k = self.n_cols, len(self.sizes)
+        flat_a = self.A.reshape(k, p * p).T  # (p², K+1)
         w = 1.0 / (1.0 + np.multiply.outer(self.sizes, lam))  # (K+1, C)
-        M = np.einsum("kc,kij->cij", w, self.A)
-        P = np.linalg.inv(M)
-        u = np.einsum("kc,kpc->cp", w, b)
-        beta = np.einsum("cij,cj->ci", P, u)
-        rss = np.einsum("kc,kc->c", w, c) - np.einsum("cp,cp->c", u, beta)
-        log_det_m = np.linalg.slogdet(M)[1]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ll = self.loglik_constant - 0.5 * (self.dof * np.log(rss / self.dof)
-                                               + self._log_det_v(lam) + log_det_m)
-        out = {"P": P, "beta": beta, "rss": rss, "loglik": ll, "w": w}
-        if not derivatives:
+        M = (flat_a @ w).reshape(p, p, -1)
+        P = np.ascontiguousarray(np.linalg.inv(np.moveaxis(M, -1, 0)).transpose(1, 2, 0))
+        u = np.einsum("kc,kpc->pc", w, b)
+        beta = np.einsum("ijc,jc->ic", P, u)
+        rss = np.einsum("kc,kc->c", w, c) - np.einsum("pc,pc->c", u, beta)
+        out = {"P": P, "beta": beta, "rss": rss}
+        if not derivatives:  # (Newton steps need only the derivatives)
+            log_det_m = -np.linalg.slogdet(np.moveaxis(P, -1, 0))[1]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out["loglik"] = self.loglik_constant - 0.5 * (self.dof * np.log(rss / self.dof)
+                                                              + self._log_det_v(lam) + log_det_m)
             return out
         s = self.sizes[:, None]
         d1, d2 = -s * w**2, 2 * s**2 * w**3  # dw/dλ, d²w/dλ²
-        M1 = np.einsum("kc,kij->cij", d1, self.A)
-        M2 = np.einsum("kc,kij->cij", d2, self.A)
-        u1 = np.einsum("kc,kpc->cp", d1, b)
-        u2 = np.einsum("kc,kpc->cp", d2, b)
-        m1b = np.einsum("cij,cj->ci", M1, beta)
-        r1 = np.einsum("kc,kc->c", d1, c) - 2 * np.einsum("cp,cp->c", u1, beta) + np.einsum("cp,cp->c", beta, m1b)
-        beta1 = np.einsum("cij,cj->ci", P, u1 - m1b)
-        r2 = (np.einsum("kc,kc->c", d2, c) - 2 * np.einsum("cp,cp->c", u2, beta)
-              - 2 * np.einsum("cp,cp->c", u1, beta1) + 2 * np.einsum("cp,cp->c", beta1, m1b)
-              + np.einsum("ci,cij,cj->c", beta, M2, beta))
-        PM1 = P @ M1
-        tr1 = np.einsum("cii->c", PM1)
-        tr2 = np.einsum("cij,cij->c", P, M2) - np.einsum("cij,cji->c", PM1, PM1)
+        M1 = (flat_a @ d1).reshape(p, p, -1)
+        M2 = (flat_a @ d2).reshape(p, p, -1)
+        u1 = np.einsum("kc,kpc->pc", d1, b)
+        u2 = np.einsum("kc,kpc->pc", d2, b)
+        m1b = np.einsum("ijc,jc->ic", M1, beta)
+        m2b = np.einsum("ijc,jc->ic", M2, beta)
+        beta1 = np.einsum("ijc,jc->ic", P, u1 - m1b)
+        dot = lambda x, y: np.einsum("pc,pc->c", x, y)  # noqa: E731
+        r1 = np.einsum("kc,kc->c", d1, c) - 2 * dot(u1, beta) + dot(beta, m1b)
+        r2 = (np.einsum("kc,kc->c", d2, c) - 2 * dot(u2, beta) - 2 * dot(u1, beta1)
+              + 2 * dot(beta1, m1b) + dot(beta, m2b))
+        PM1 = np.einsum("ijc,jkc->ikc", P, M1)
+        tr1 = np.einsum("iic->c", PM1)
+        tr2 = np.einsum("ijc,ijc->c", P, M2) - np.einsum("ijc,jic->c", PM1, PM1)
         v1 = np.tensordot(self.size_counts * self.sizes, w, axes=1)
         v2 = -np.tensordot(self.size_counts * self.sizes**2, w**2, axes=1)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -171,13 +193,32 @@ class RandomInterceptModel:
             out["hess"] = -0.5 * (self.dof * (r2 / rss - (r1 / rss) ** 2) + v2 + tr2)
         return out
 
-    def optimise(self, b, c) -> np.ndarray:
-        """REML λ per voxel: best grid point, then safeguarded Newton inside its bracket."""
-        grid_ll = np.stack([self.loglik_shared(b, c, g) for g in GRID])
-        best = np.nanargmax(np.where(np.isnan(grid_ll), -np.inf, grid_ll), axis=0)
+    @staticmethod
+    def _parabolic_start(grid_ll, best) -> np.ndarray:
+        """Start of the Newton steps: the vertex of the parabola through the best grid point and its
+        neighbours in log λ (the grid is log-spaced from GRID[1]); the grid point where that fails."""
         lam = GRID[best].copy()
+        inner = (best >= 2) & (best <= len(GRID) - 2)
+        cols = np.flatnonzero(inner)
+        i = best[cols]
+        y0, y1, y2 = grid_ll[i - 1, cols], grid_ll[i, cols], grid_ll[i + 1, cols]
+        curvature = y0 - 2 * y1 + y2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            offset = 0.5 * (y0 - y2) / curvature  # in grid steps, within (-0.5, 0.5) when concave
+        ok = (curvature < 0) & (np.abs(offset) < 1)
+        step = np.log(GRID[2] / GRID[1])
+        lam[cols[ok]] = GRID[i[ok]] * np.exp(offset[ok] * step)
+        return lam
+
+    def optimise(self, b, c) -> tuple[np.ndarray, dict]:
+        """REML λ per voxel: best grid point, then safeguarded Newton inside its bracket.
+
+        Returns λ and ``evaluate`` at it."""
+        grid_ll = self.loglik_grid(b, c)
+        best = np.argmax(np.where(np.isnan(grid_ll), -np.inf, grid_ll), axis=0)
         lo = GRID[np.maximum(best - 1, 0)].copy()
         hi = np.where(best + 1 < len(GRID), GRID[np.minimum(best + 1, len(GRID) - 1)], LAMBDA_MAX)
+        lam = self._parabolic_start(grid_ll, best)
         active = np.ones(lam.shape, bool)
         for _ in range(NEWTON_STEPS):
             idx = np.flatnonzero(active)
@@ -193,30 +234,71 @@ class RandomInterceptModel:
             with np.errstate(divide="ignore", invalid="ignore"):
                 newton = x - g / h
             middle = np.where(l_ > 0, np.sqrt(l_ * np.minimum(h_, LAMBDA_MAX)), 0.5 * h_)
-            step_ok = (h < 0) & (newton > l_) & (newton < h_)
+            step_ok = (h < 0) & (newton >= l_) & (newton <= h_)
             new = np.where(step_ok, newton, middle)
-            done = at_boundary | (np.abs(new - x) <= 1e-10 * x + 1e-14) | (h_ - l_ <= 1e-12 * h_)
+            # quadratic convergence: after a Newton step of δ the error is about δ² (relative: < 1e-7)
+            done = at_boundary | (step_ok & (np.abs(new - x) <= 3e-4 * x + 1e-13)) | (h_ - l_ <= 1e-11 * h_)
             lam[idx] = np.where(at_boundary, 0.0, new)
             active[idx[done]] = False
-        # the boundary and the best grid point are candidates too: keep the best likelihood
-        ll = self.evaluate(b, c, lam)["loglik"]
-        ll0 = grid_ll[0]
-        lam = np.where(ll0 >= np.nan_to_num(ll, nan=-np.inf), 0.0, lam)
-        return lam
+        ev = self.evaluate(b, c, lam)
+        # λ = 0 is a candidate too: where its likelihood is at least as good, take the boundary
+        zero = (grid_ll[0] >= np.nan_to_num(ev["loglik"], nan=-np.inf)) & (lam > 0)
+        if zero.any():
+            lam[zero] = 0.0
+            at_zero = self.evaluate(b[..., zero], c[:, zero], lam[zero])
+            for key in ev:
+                ev[key][..., zero] = at_zero[key]
+        return lam, ev
 
 
 def _reason_before_fit(Y: np.ndarray) -> np.ndarray:
-    finite = np.isfinite(Y)
+    """Per voxel: FITTED, or why not (missing values, constant)."""
     reason = np.zeros(Y.shape[1], np.int8)
-    reason[~finite.any(0)] = ALL_MISSING
-    reason[finite.any(0) & ~finite.all(0)] = SOME_MISSING
-    ok = reason == FITTED
-    y = Y[:, ok]
-    spread = y.max(0) - y.min(0)
-    scale = np.maximum(np.abs(y).max(0), np.finfo(np.float32).tiny)
-    sub = np.flatnonzero(ok)
-    reason[sub[spread <= 1e-7 * scale]] = CONSTANT
+    bad = np.flatnonzero(~np.isfinite(Y.sum(axis=0, dtype=np.float64)))  # NaN/Inf propagate
+    if bad.size:
+        finite = np.isfinite(Y[:, bad])
+        reason[bad] = np.where(finite.any(0), SOME_MISSING, ALL_MISSING)
+    with np.errstate(invalid="ignore"):
+        high, low = Y.max(axis=0), Y.min(axis=0)
+        scale = np.maximum(np.maximum(np.abs(high), np.abs(low)), np.finfo(np.float32).tiny)
+        constant = (high - low) <= 1e-7 * scale
+    reason[constant & (reason == FITTED)] = CONSTANT
     return reason
+
+
+def _two_sided_t(t: np.ndarray, df: np.ndarray) -> np.ndarray:
+    """P(|T| > |t|) for T ~ t(df), df per row, via the regularized incomplete beta function."""
+    df = np.asarray(df, float)[:, None]
+    with np.errstate(invalid="ignore"):
+        return special.betainc(df / 2, 0.5, df / (df + t**2))
+
+
+def _fit_chunk(model: RandomInterceptModel, design: Design, y: np.ndarray, idx: np.ndarray, out: dict,
+               reason: np.ndarray) -> None:
+    """Fit the voxels ``idx`` (data ``y``, rows x voxels, float64) into ``out``; ``y`` is
+    overwritten with the conditional residuals y - Xβ - b̂ (nlme's default level)."""
+    b, c, y_mean = model.moments(y)
+    lam, ev = model.optimise(b, c)
+    rss = ev["rss"]
+    sigma2 = rss / model.dof
+    beta = ev["beta"]
+    out["beta"][:, idx] = beta
+    out["se"][:, idx] = np.sqrt(np.einsum("iic->ic", ev["P"]) * sigma2)
+    out["var_resid"][idx], out["ratio"][idx], out["loglik"][idx] = sigma2, lam, ev["loglik"]
+    for t in range(len(design.terms)):
+        cols = design.assign == t
+        bt = beta[cols]
+        cov = ev["P"][cols][:, cols]  # (r, r, C), in units of σ²
+        if cols.sum() == 1:
+            wald = bt[0] ** 2 / cov[0, 0]
+        else:
+            sol = np.linalg.solve(np.moveaxis(cov, -1, 0), bt.T[..., None])[..., 0]
+            wald = np.einsum("ic,ci->c", bt, sol)
+        out["F"][t, idx] = wald / sigma2 / cols.sum()
+    lam_n = lam[None, :] * model.rows_per_subject[:, None]
+    blup = lam_n / (1 + lam_n) * (y_mean - model.x_mean @ beta)  # subject effects b̂
+    y -= model.fixed_and_subject @ np.vstack([beta, blup])
+    reason[idx[~(rss > 1e-12 * np.einsum("kc->c", c))]] = EXACT_FIT
 
 
 def fit_voxels(Y: np.ndarray, design: Design, subject, residuals: bool = True,
@@ -233,44 +315,41 @@ def fit_voxels(Y: np.ndarray, design: Design, subject, residuals: bool = True,
     nan = lambda *shape: np.full(shape, np.nan)  # noqa: E731
     out = dict(beta=nan(p, v), se=nan(p, v), F=nan(n_terms, v), var_resid=nan(v), ratio=nan(v),
                loglik=nan(v))
-    resid = np.full((n, v), np.nan, np.float32) if residuals else None
-    fit_idx = np.flatnonzero(reason == FITTED)
-    starts = range(0, fit_idx.size, chunk)
+    resid = np.empty((n, v), np.float32) if residuals else None
+    starts = range(0, v, chunk)
     if progress:
         from tqdm import tqdm
         starts = tqdm(starts, desc="LME fit", unit="chunk")
-    for start in starts:
-        idx = fit_idx[start:start + chunk]
-        y = np.asarray(Y[:, idx], np.float64)
-        b, c, y_mean = model.moments(y)
-        lam = model.optimise(b, c)
-        ev = model.evaluate(b, c, lam)
-        rss = ev["rss"]
-        exact = ~(rss > 1e-12 * np.einsum("kc->c", c))
-        sigma2 = rss / model.dof
-        cov_diag = np.einsum("cii->ic", ev["P"]) * sigma2
-        beta = ev["beta"].T
-        out["beta"][:, idx], out["se"][:, idx] = beta, np.sqrt(cov_diag)
-        out["var_resid"][idx], out["ratio"][idx], out["loglik"][idx] = sigma2, lam, ev["loglik"]
-        for t in range(n_terms):
-            cols = design.assign == t
-            bt = ev["beta"][:, cols]
-            cov = ev["P"][:, cols][:, :, cols] * sigma2[:, None, None]
-            out["F"][t, idx] = np.einsum("ci,ci->c", bt, np.linalg.solve(cov, bt[..., None])[..., 0]) / cols.sum()
-        if residuals:
-            shrink = lam[None, :] * model.rows_per_subject[:, None] / (1 + lam[None, :] * model.rows_per_subject[:, None])
-            blup = shrink * (y_mean - model.x_mean @ beta)
-            resid[:, idx] = (y - design.X @ beta - blup[model.codes]).astype(np.float32)
-        reason[idx[exact]] = EXACT_FIT
+    # small matrices: BLAS threads would only add overhead (and CPU time)
+    with threadpool_limits(limits=1, user_api="blas"):
+        for start in starts:
+            span = slice(start, min(start + chunk, v))
+            ok = reason[span] == FITTED
+            part = Y[:, span] if ok.all() else Y[:, span][:, ok]
+            y = part.astype(np.float64)
+            idx = np.arange(span.start, span.stop)[ok]
+            if idx.size:
+                _fit_chunk(model, design, y, idx, out, reason)
+            if residuals:
+                resid[:, span] = np.nan
+                if idx.size:
+                    resid[:, idx] = y  # _fit_chunk left the residuals in y
     bad = reason != FITTED
     for key in out:
         out[key][..., bad] = np.nan
     if resid is not None:
         resid[:, bad] = np.nan
     t_stat = out["beta"] / out["se"]
-    with np.errstate(invalid="ignore"):
-        p_t = 2 * stats.t.sf(np.abs(t_stat), column_df[:, None])
-        p_f = stats.f.sf(out["F"], num_df[:, None], term_df[:, None])
+    p_t = _two_sided_t(t_stat, column_df)
+    p_f = np.empty_like(out["F"])
+    for t in range(n_terms):
+        cols = np.flatnonzero(design.assign == t)
+        if cols.size == 1 and column_df[cols[0]] == term_df[t]:
+            p_f[t] = p_t[cols[0]]  # F(1, d) = t(d)²: the same p
+        else:
+            d1, d2 = num_df[t], term_df[t]
+            with np.errstate(invalid="ignore"):
+                p_f[t] = special.betainc(d2 / 2, d1 / 2, d2 / (d2 + d1 * out["F"][t]))
     return VoxelwiseFit(design=design, beta=out["beta"], se=out["se"], t=t_stat, p_t=p_t, F=out["F"],
                         p=p_f, num_df=num_df, den_df=term_df, column_df=column_df,
                         var_subject=out["ratio"] * out["var_resid"], var_resid=out["var_resid"],

@@ -1,0 +1,139 @@
+# rsfMRI arm, group level (study 000): per seed, a voxelwise mixed model (3dLME) of the subject
+# Fisher-z maps: random intercept per subject, group x treatment (+ order), marginal F per term.
+# The lme engine comes from config rsfmri.engines.lme; both variants give the same files.
+
+
+rule rs_group_sessions:
+    input:
+        sidecars=rs_session_targets(rules.seed_maps.output.sidecar),
+        masks=rs_session_targets(rules.denoise_bold.output.mask),
+        participants=participants_table(),
+    output:
+        sessions=report(
+            rs_group_file("desc-lme_sessions.tsv"),
+            caption="../report/rs_group_sessions.rst",
+            category="rsfMRI group level",
+            subcategory="sessions in the model",
+        ),
+        mask=rs_group_file(f"{RS_GRID}_desc-group_mask.nii.gz"),
+    log:
+        logs("rs_group_sessions", "group"),
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        session_keys=rs_session_keys(),
+        columns={
+            "group": config["phenotype"]["participants"]["group"],
+            "order": config["phenotype"]["participants"]["infusion_order"],
+        },
+        groups=[RS["groups"]["patient"], RS["groups"]["control"]],
+        needed=sorted({v for used in RS_VARIABLES.values() for v in used}),
+    script:
+        "../scripts/rs_group_sessions.py"
+
+
+rule lme_table:
+    input:
+        sessions=rules.rs_group_sessions.output.sessions,
+        maps=rs_seed_maps,
+    output:
+        table=rs_group_file("roi-{seed}_desc-lme_table.tsv"),
+        afni_table=rs_group_file("roi-{seed}_desc-lme_afnitable.txt"),
+    log:
+        logs("lme_table", "roi-{seed}"),
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        session_keys=rs_session_keys(),
+        variables=lambda wildcards: RS_VARIABLES[wildcards.seed],
+    script:
+        "../scripts/lme_table.py"
+
+
+LME_OUTPUTS = {
+    "stats": rs_group_file(f"{RS_GRID}_roi-{{seed}}_desc-lme_stats.nii.gz"),
+    "sidecar": rs_group_file(f"{RS_GRID}_roi-{{seed}}_desc-lme_stats.json"),
+    "resid": rs_group_file(f"{RS_GRID}_roi-{{seed}}_desc-lme_resid.nii.gz"),
+    "fitmask": rs_group_file(f"{RS_GRID}_roi-{{seed}}_desc-lme_fitmask.nii.gz"),
+}
+
+
+if RS_ENGINES["lme"] == "native":
+
+    rule group_lme:
+        input:
+            table=rules.lme_table.output.table,
+            mask=rules.rs_group_sessions.output.mask,
+        output:
+            **LME_OUTPUTS,
+        log:
+            logs("group_lme", "roi-{seed}"),
+        conda:
+            "../envs/trialmri.yaml"
+        resources:
+            mem_mb=8000,
+            runtime=15,
+        params:
+            formula=lambda wildcards: RS_FORMULAS[wildcards.seed],
+            prefix=lambda wildcards, output: output.stats.removesuffix("_stats.nii.gz"),
+        script:
+            "../scripts/group_lme.py"
+
+else:
+
+    rule run_3dlme:
+        input:
+            table=rules.lme_table.output.afni_table,
+            mask=rules.rs_group_sessions.output.mask,
+            maps=rs_seed_maps,
+        output:
+            work=temp(directory(deriv("work/3dlme/roi-{seed}"))),
+        log:
+            logs("run_3dlme", "roi-{seed}"),
+        container:
+            config["containers"]["afni"]
+        threads: RS_GROUP["jobs"]
+        resources:
+            mem_mb=8000,
+            runtime=24 * 60,
+        params:
+            model=lambda wildcards: RS_FORMULAS[wildcards.seed].replace(" ", ""),
+            stats=lambda wildcards, output: f"{output.work}/lme.nii.gz",
+            resid=lambda wildcards, output: f"{output.work}/resid.nii.gz",
+        shell:
+            # the table in 3dLME's form lists each map by absolute path
+            "mkdir -p {output.work:q} && "
+            + AFNI_LME.lme_command(
+                "{params.stats:q}",
+                "{input.table:q}",
+                "{params.model:q}",
+                "{input.mask:q}",
+                "{params.resid:q}",
+                jobs="{threads}",
+            )
+            + " > {log:q} 2>&1"
+
+    rule group_lme:
+        input:
+            work=rules.run_3dlme.output.work,
+            mask=rules.rs_group_sessions.output.mask,
+        output:
+            **LME_OUTPUTS,
+        log:
+            logs("group_lme", "roi-{seed}"),
+        conda:
+            "../envs/trialmri.yaml"
+        resources:
+            mem_mb=4000,
+            runtime=5,
+        params:
+            prefix=lambda wildcards, output: output.stats.removesuffix("_stats.nii.gz"),
+            container=config["containers"]["afni"],
+        script:
+            "../scripts/convert_afni_lme.py"

@@ -1,0 +1,26 @@
+"""Snakemake glue: which rsfMRI sessions enter the group model (with reasons) and the group mask."""
+
+import numpy as np
+
+from trialmri.fc.group_sessions import group_mask, group_sessions
+from trialmri.io import read_tsv, save_nifti, write_tsv
+from trialmri.runlog import log_to
+
+with log_to(snakemake.log[0]):
+    tables = list(snakemake.input.participants)  # [] when the dataset has no participants.tsv
+    participants = read_tsv(tables[0]) if tables else None
+    keys = [tuple(k) for k in snakemake.params.session_keys]
+    sessions = group_sessions(keys, snakemake.input.sidecars, participants, snakemake.params.columns,
+                              snakemake.params.groups, snakemake.params.needed)
+    write_tsv(snakemake.output.sessions, sessions)
+    used = sessions["used"].to_numpy(bool)
+    masks = [m for m, ok in zip(snakemake.input.masks, used) if ok]
+    if not masks:
+        raise ValueError("no rsfMRI session is usable for the group model; see "
+                         f"{snakemake.output.sessions} for each session's reason")
+    mask, affine = group_mask(masks)
+    save_nifti(snakemake.output.mask, mask.astype(np.uint8), affine, dtype=np.uint8)
+    print(f"{used.sum()} of {len(used)} sessions in the group model "
+          f"({sessions[used]['subject'].nunique()} subjects); group mask {int(mask.sum())} voxels")
+    for row in sessions[~used].itertuples():
+        print(f"  left out: sub-{row.subject} ses-{row.session}: {row.reason}")

@@ -1,0 +1,87 @@
+"""Which rsfMRI sessions enter the voxelwise group model, and its variables per session.
+
+Variables (the names the group formula uses): ``group`` (participants.tsv, e.g. HV / TRD),
+``treatment`` (the session label, e.g. ketamine / placebo), ``order`` (the infusion order in
+participants.tsv, e.g. KP / PK). A session is left out, with its reason, when the subject-level
+step excluded it, or a variable the formula needs is missing or not a configured label.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pandas as pd
+
+from trialmri.bids.phenotype import by_subject
+from trialmri.lme.design import parse_formula
+
+VARIABLES = ("group", "treatment", "order")
+
+
+def formula_variables(formula: str) -> list[str]:
+    """The model variables ``formula`` uses; an unknown name is an error naming the known ones."""
+    used = list(dict.fromkeys(v for term in parse_formula(formula) for v in term))
+    unknown = [v for v in used if v not in VARIABLES]
+    if unknown:
+        raise ValueError(f"rsfMRI group formula {formula!r} uses {', '.join(unknown)}; the variables are "
+                         f"{', '.join(VARIABLES)}")
+    return used
+
+
+def group_sessions(keys, sidecars, participants: pd.DataFrame | None, columns: dict, groups,
+                   needed) -> pd.DataFrame:
+    """One row per (subject, session) of ``keys``: the variables, ``used`` and ``reason``.
+
+    ``sidecars``: each session's seed-map sidecar (its ``Excluded``); ``columns``: participants.tsv
+    column of ``group`` and ``order``; ``groups``: the configured group labels.
+    """
+    people = by_subject(participants) if participants is not None else pd.DataFrame()
+    rows = []
+    for (subject, session), sidecar in zip(keys, sidecars):
+        excluded = json.loads(Path(sidecar).read_text()).get("Excluded")
+        row = {"subject": subject, "session": session, "treatment": session}
+        for var in ("group", "order"):
+            col = columns[var]
+            value = people.at[subject, col] if subject in people.index and col in people.columns else None
+            row[var] = None if pd.isna(value) else str(value)
+        reason = ""
+        if excluded:
+            reason = f"excluded at subject level: {excluded}"
+        elif "group" in needed and row["group"] not in groups:
+            reason = (f"group {row['group']!r} in participants.tsv column {columns['group']!r} is not one of "
+                      f"the configured groups {list(groups)}")
+        elif "order" in needed and row["order"] is None:
+            reason = f"infusion order missing in participants.tsv column {columns['order']!r}"
+        rows.append({**row, "used": not reason, "reason": reason})
+    return pd.DataFrame(rows, columns=["subject", "session", "group", "treatment", "order", "used", "reason"])
+
+
+def group_mask(mask_paths) -> tuple[np.ndarray, np.ndarray]:
+    """Voxels inside every listed session's brain mask (all on one grid), and the affine."""
+    first = nib.load(mask_paths[0])
+    mask = np.ones(first.shape[:3], bool)
+    for path in mask_paths:
+        img = nib.load(path)
+        if img.shape[:3] != first.shape[:3] or not np.allclose(img.affine, first.affine, atol=1e-3):
+            raise ValueError(f"{path} is not on the grid of {mask_paths[0]}; every session's BOLD must share "
+                             "the template grid")
+        mask &= np.asarray(img.dataobj).reshape(first.shape[:3]) > 0
+    return mask, first.affine
+
+
+def seed_table(sessions: pd.DataFrame, maps: dict, table_path, variables) -> pd.DataFrame:
+    """The 3dLME-style data table of one seed: subject, variables, InputFile (relative to the table).
+
+    ``maps``: {(subject, session): z-map path} for every session; only ``used`` rows enter.
+    """
+    used = sessions[sessions["used"].astype(str).str.lower() == "true"]
+    folder = Path(table_path).resolve().parent
+    files = [Path(maps[(s, ses)]).resolve() for s, ses in zip(used["subject"], used["session"])]
+    table = used[["subject", *variables]].copy()
+    table["InputFile"] = [os.path.relpath(f, folder) for f in files]
+    return table.reset_index(drop=True)
+

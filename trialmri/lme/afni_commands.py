@@ -1,0 +1,146 @@
+"""AFNI engine of the voxelwise LME: the data table in 3dLME's ``-dataTable`` form, the ``3dLME``
+command line, and its outputs converted to ours (``lme_files``' layout).
+
+nipype has no 3dLME interface, so the argument list is written here from 3dLME's help:
+``3dLME -prefix P -jobs J -model MODEL -ranEff '~1' -SS_type 3 -mask M -resid R
+[-qVars a,b] -dataTable @TABLE``. ``-SS_type 3`` is ``anova(fit, type = "marginal")``; 3dLME sets
+``contr.sum`` itself. ``-dataTable @file`` reads the table from a file: a header line ``Subj
+<variables...> InputFile``, then one whitespace-separated row per map.
+
+What 3dLME writes (from AFNI's ``src/R_scripts/3dLME.R``): one sub-brick per row of
+``anova(fm)``, ``(Intercept)`` included, labelled ``paste(rowname, " F")`` (so ``"group:treatment
+ F"`` with two spaces), stat type ``fift`` with (numDF, denDF) in ``BRICK_STATAUX``; values are
+clipped to ±100 (its ``tTop``) and stored as scaled shorts; ``-resid`` one sub-brick per
+data-table row. In NIfTI output the labels and stat parameters travel in the AFNI header
+extension (ecode 4, XML ``AFNI_atr`` elements ``BRICK_LABS``, ``~``-separated, and
+``BRICK_STATAUX``: brick index, stat code (4 = F), parameter count, parameters, repeated).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from trialmri import __version__
+from trialmri.io import save_nifti, write_json
+from trialmri.lme.lme_files import INPUT_COLUMN
+from trialmri.shell_words import join_words
+
+AFNI_SUBJECT = "Subj"
+AFNI_ECODE = 4
+F_STAT_CODE = 4
+F_CAP = 100.0  # 3dLME's tTop
+NO_AFNI_OUTPUT = 6  # fit-mask code: inside the mask, 3dLME wrote zeros (fit failed or constant)
+
+
+def afni_data_table(table: pd.DataFrame, random: str, variables: list[str]) -> str:
+    """The 3dLME ``-dataTable`` file text; ``InputFile`` paths as given. No value may hold spaces."""
+    columns = [random, *variables, INPUT_COLUMN]
+    out = table[columns].astype(str)
+    for col in columns:
+        bad = out[col][out[col].str.contains(r"\s|'|\"", regex=True)]
+        if not bad.empty:
+            raise ValueError(f"3dLME data table: {col} value {bad.iloc[0]!r} holds a space or quote, which "
+                             "3dLME's table reader splits on; rename it")
+    lines = ["\t".join([AFNI_SUBJECT, *variables, INPUT_COLUMN])]
+    lines += ["\t".join(row) for row in out.itertuples(index=False, name=None)]
+    return "\n".join(lines) + "\n"
+
+
+def lme_argv(prefix: str, table_file: str, model: str, mask: str, resid: str, jobs: str = "1",
+             qvars=()) -> list[str]:
+    """3dLME's argument list (any argument may be a Snakemake placeholder)."""
+    argv = ["3dLME", "-prefix", prefix, "-jobs", str(jobs), "-model", model.replace(" ", ""),
+            "-ranEff", "~1", "-SS_type", "3", "-mask", mask, "-resid", resid]
+    if qvars:
+        argv += ["-qVars", ",".join(qvars)]
+    return argv + ["-dataTable", f"@{table_file}"]
+
+
+def lme_command(prefix: str, table_file: str, model: str, mask: str, resid: str, jobs: str = "1",
+                qvars=()) -> str:
+    """The 3dLME command line, shell-quoted; placeholders kept for Snakemake."""
+    return join_words(lme_argv(prefix, table_file, model, mask, resid, jobs, qvars))
+
+
+def read_afni_extension(img: nib.Nifti1Image) -> tuple[list[str], dict[int, tuple[int, list[float]]]]:
+    """Sub-brick labels and stat parameters {brick: (stat code, params)} from the AFNI extension."""
+    content = None
+    for ext in img.header.extensions:
+        if ext.get_code() == AFNI_ECODE:
+            content = ext.get_content()
+            content = content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content)
+    if content is None:
+        raise ValueError("no AFNI header extension (labels and degrees of freedom); write 3dLME's output "
+                         "as NIfTI with AFNI's extension (the default; AFNI_NIFTI_NOEXT unset)")
+
+    def attribute(name):
+        m = re.search(r'<AFNI_atr[^>]*atr_name="%s"[^>]*>(.*?)</AFNI_atr>' % name, content, re.S)
+        return m.group(1).strip() if m else None
+
+    labs = attribute("BRICK_LABS")
+    if labs is None:
+        raise ValueError("the AFNI extension has no BRICK_LABS")
+    labels = labs.strip().strip('"').split("~")
+    statpar: dict[int, tuple[int, list[float]]] = {}
+    aux = attribute("BRICK_STATAUX")
+    if aux:
+        values = [float(v) for v in aux.split()]
+        i = 0
+        while i + 2 < len(values):
+            brick, code, npar = int(values[i]), int(values[i + 1]), int(values[i + 2])
+            statpar[brick] = (code, values[i + 3:i + 3 + npar])
+            i += 3 + npar
+    return labels, statpar
+
+
+def convert_lme_outputs(stats_path, resid_path, mask_path, out_prefix: str, container: str = "") -> dict:
+    """3dLME's F bucket and residuals -> ``P_stats.nii.gz`` (F and p per term), ``P_stats.json``,
+    ``P_resid.nii.gz``, ``P_fitmask.nii.gz``, the native engine's layout."""
+    img = nib.load(stats_path)
+    labels, statpar = read_afni_extension(img)
+    data = np.asarray(img.get_fdata(dtype=np.float32))
+    if data.ndim == 5:  # AFNI writes buckets as x, y, z, 1, bricks
+        data = data[:, :, :, 0, :]
+    if data.ndim == 3:
+        data = data[..., None]
+    mask = np.asarray(nib.load(mask_path).dataobj) > 0
+    volumes, arrays = [], []
+    for brick, label in enumerate(labels):
+        if not label.rstrip().endswith(" F"):
+            continue
+        code, params = statpar.get(brick, (None, []))
+        if code != F_STAT_CODE or len(params) != 2:
+            raise ValueError(f"{stats_path}: sub-brick {brick} ({label!r}) has no F degrees of freedom")
+        term = label.rstrip()[:-2].strip()
+        dfs = {"df_num": int(params[0]), "df_den": int(params[1])}
+        f = data[..., brick]
+        volumes += [{"term": term, "stat": "F", **dfs}, {"term": term, "stat": "p", **dfs}]
+        p = np.where(mask, stats.f.sf(f, *params), 1.0)
+        arrays += [np.where(mask, f, 0.0), p]
+    if not volumes:
+        raise ValueError(f"{stats_path}: no F sub-brick among labels {labels}")
+    prefix = str(out_prefix)
+    save_nifti(f"{prefix}_stats.nii.gz", np.stack(arrays, axis=-1), img.affine, description="3dLME")
+    fitted = mask & np.any(data != 0, axis=-1)
+    fitmask = np.where(mask, np.where(fitted, 1, NO_AFNI_OUTPUT), 0)
+    save_nifti(f"{prefix}_fitmask.nii.gz", fitmask, img.affine, dtype=np.uint8)
+    resid = nib.load(resid_path)
+    r = np.asarray(resid.get_fdata(dtype=np.float32))
+    if r.ndim == 5:
+        r = r[:, :, :, 0, :]
+    save_nifti(f"{prefix}_resid.nii.gz", r, resid.affine)
+    meta = {"engine": "AFNI 3dLME", "container": container, "converted_by": f"trialmri {__version__}",
+            "method": "REML (nlme::lme)", "anova_type": "marginal", "contrasts": "contr.sum",
+            "F_cap": F_CAP, "source": str(Path(stats_path).name), "fitmask_codes":
+            {"0": "outside mask", "1": "fitted", str(NO_AFNI_OUTPUT): "3dLME wrote zeros"},
+            "note": "3dLME writes F per term only (clipped at 100, stored as scaled shorts); p is "
+                    "computed here from F and its degrees of freedom; no coefficient volumes",
+            "volumes": volumes}
+    write_json(f"{prefix}_stats.json", meta)
+    return meta
