@@ -37,4 +37,8 @@ rule all:
             rules.plot_dti_scatter.output.svg,
         ),
         rs_subject_targets(),
-        rs_group_targets(*LME_OUTPUTS.values(), rules.lme_table.output.afni_table),
+        rs_group_targets(
+            *LME_OUTPUTS.values(),
+            rules.lme_table.output.afni_table,
+            rules.plot_group_lme.output.figure,
+        ),

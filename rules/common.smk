@@ -9,7 +9,7 @@ from trialmri.bids.naming import bids_path
 from trialmri.bids.phenotype import sessions_tables
 from trialmri.dwi import fsl_commands as FSL
 from trialmri.fc import afni_commands as AFNI
-from trialmri.fc.group_sessions import formula_variables
+from trialmri.fc.group_sessions import formula_variables, model_terms
 from trialmri.lme import afni_commands as AFNI_LME
 from trialmri.templates import SPACE as NATIVE_SPACE
 from trialmri.inventory import inventory_status
@@ -366,6 +366,12 @@ try:
     RS_VARIABLES = {seed: formula_variables(f) for seed, f in RS_FORMULAS.items()}
 except ValueError as err:
     raise WorkflowError(f"config rsfmri.group_model: {err}")
+for _seed, _formula in RS_FORMULAS.items():
+    if RS_GROUP["term"] not in model_terms(_formula):
+        raise WorkflowError(
+            f"config rsfmri.group_model.term {RS_GROUP['term']!r} is not a term of seed {_seed}'s formula "
+            f"{_formula!r} (terms: {', '.join(model_terms(_formula))}); write it as R names it"
+        )
 
 
 def rs_group_file(name):

@@ -137,3 +137,30 @@ else:
             container=config["containers"]["afni"],
         script:
             "../scripts/convert_afni_lme.py"
+
+
+rule plot_group_lme:
+    input:
+        stats=LME_OUTPUTS["stats"],
+        sidecar=LME_OUTPUTS["sidecar"],
+        mask=rules.rs_group_sessions.output.mask,
+        template=rules.write_template.output.t1w,
+    output:
+        figure=report(
+            rs_group_file(f"figures/{RS_GRID}_roi-{{seed}}_desc-lme_stats.png"),
+            caption="../report/rs_group_lme.rst",
+            category="rsfMRI group level",
+            subcategory="voxelwise LME",
+            labels={"seed": "{seed}", "figure": "LME"},
+        ),
+    log:
+        logs("plot_group_lme", "roi-{seed}"),
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        term=RS_GROUP["term"],
+    script:
+        "../scripts/plot_group_lme.py"

@@ -184,6 +184,20 @@ def test_cli_writes_stats_volumes_residuals_and_fit_mask(tmp_path, nlme):
     assert nib.load(f"{prefix}_resid.nii.gz").shape == (*shape, len(data))
     fitmask = nib.load(f"{prefix}_fitmask.nii.gz").get_fdata()
     assert fitmask[0, 0, 0] == 1 + CONSTANT and np.sum(fitmask == 1) == 59
+    # the report figure: signed -log10 p of the term, sign of its coefficient's t
+    from trialmri.lme.plots import plot_lme_overview, signed_log_p
+
+    logp = signed_log_p(stats, vols, "group:treatment")
+    t_vol = stats[..., vols.index({"coef": "group1:treatment1", "term": "group:treatment", "stat": "t", "df": 41})]
+    inside = fitmask == 1
+    assert np.all(np.sign(logp[inside]) == np.sign(t_vol[inside]))
+    assert np.allclose(np.abs(logp[inside]), -np.log10(stats[..., p_vol][inside]), rtol=1e-5)
+    template = nib.Nifti1Image(np.abs(Y.mean(0)).astype(np.float32), affine)
+    png = plot_lme_overview(nib.load(f"{prefix}_stats.nii.gz"), vols, inside, template, "group:treatment",
+                            tmp_path / "lme.png", title="test")
+    assert Path(png).stat().st_size > 10_000
+    with pytest.raises(ValueError, match="not in the model"):
+        signed_log_p(stats, vols, "dose")
     # a table without InputFile is one clear error
     table.drop(columns="InputFile").to_csv(tmp_path / "bad.tsv", sep="\t", index=False)
     assert main(["lme", "--table", str(tmp_path / "bad.tsv"), "--formula", FORMULA,

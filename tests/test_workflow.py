@@ -229,6 +229,8 @@ def test_group_lme_per_seed_on_every_usable_session(first_run, tiny_bids):
         assert np.all(stats[mask, f_gxt] >= 0) and np.all(stats[~mask, f_gxt] == 0)
         assert 0.005 < np.mean(stats[mask, p_group] < 0.05) < 0.2  # no group effect planted (smooth maps)
         assert nib.load(f"{stem}_resid.nii.gz").shape[-1] == n_rows
+        figure = group / "figures" / f"space-MNI152NLin2009cAsym_roi-{seed}_desc-lme_stats.png"
+        assert figure.stat().st_size > 20_000
 
 
 def test_nothing_to_do_after_a_complete_run(first_run):
@@ -253,7 +255,7 @@ def test_new_subjects_plan_only_their_jobs_and_the_group_jobs(first_run):
     figures = {("plot_dti_scatter", f"roi={roi}, outcome={outcome}") for roi in DTI_ROIS for outcome in OUTCOMES}
     group = {(rule, "") for rule in ("extract_roi_md", "build_dti_table", "test_dti_groups", "fit_dti_models",
                                      "collect_dwi_outliers", "rs_group_sessions")}
-    group |= {(rule, f"seed={seed}") for seed in RS_SEEDS for rule in ("lme_table", "group_lme")}
+    group |= {(rule, f"seed={seed}") for seed in RS_SEEDS for rule in ("lme_table", "group_lme", "plot_group_lme")}
     assert jobs == {("check_subject_inputs", f"subject={s}") for s in HELD_BACK} | per_session | per_subject | {
         ("check_phenotype", ""), ("collect_input_qc", ""), ("all", "")} | group | figures
 

@@ -32,6 +32,11 @@ def formula_variables(formula: str) -> list[str]:
     return used
 
 
+def model_terms(formula: str) -> list[str]:
+    """The terms of ``formula`` as R labels them (``group:treatment``), in R's order."""
+    return [":".join(term) for term in parse_formula(formula)]
+
+
 def group_sessions(keys, sidecars, participants: pd.DataFrame | None, columns: dict, groups,
                    needed) -> pd.DataFrame:
     """One row per (subject, session) of ``keys``: the variables, ``used`` and ``reason``.

@@ -34,7 +34,8 @@ def parse_centres(centres_mm: str) -> list[tuple[float, float, float]]:
     return centres
 
 
-def _save(fig, out_png, **kwargs) -> Path:
+def save_figure(fig, out_png, **kwargs) -> Path:
+    """Write ``fig`` as PNG at the QC figures' resolution (folders made) and close it."""
     Path(out_png).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out_png, dpi=DPI, **kwargs)
     plt.close(fig)
@@ -83,7 +84,7 @@ def plot_seed_rois(labels: np.ndarray, affine: np.ndarray, table: pd.DataFrame, 
     caption = "seed and control ROIs on the template (cuts through each ROI's first centre; + centres)"
     fig.suptitle(f"{title}\n{caption}" if title else caption, color="white", fontsize=10,
                  y=1.0 - 0.08 / fig.get_figheight(), va="top")
-    return _save(fig, out_png, facecolor="black")
+    return save_figure(fig, out_png, facecolor="black")
 
 
 def plot_framewise_displacement(table: pd.DataFrame, fd_threshold_mm: float | None, tr_s: float, out_png,
@@ -147,7 +148,7 @@ def plot_framewise_displacement(table: pd.DataFrame, fd_threshold_mm: float | No
     caption = "framewise displacement and censored volumes"
     axes[0].set_title(f"{title}\n{caption}" if title else caption, fontsize=10)
     fig.tight_layout()
-    return _save(fig, out_png)
+    return save_figure(fig, out_png)
 
 
 def plot_seed_map(z_img, template_img, centres_mm: list, out_png, title: str = "",
@@ -186,4 +187,4 @@ def plot_seed_map(z_img, template_img, centres_mm: list, out_png, title: str = "
     caption = (f"seed Fisher z map ({thr}, colour scale ±{vmax:.2f}); cut through {_mm(centres[0])}, "
                "green: seed centres")
     fig.suptitle(f"{title}\n{caption}" if title else caption, color="white", fontsize=10, y=0.985, va="top")
-    return _save(fig, out_png, facecolor="black")
+    return save_figure(fig, out_png, facecolor="black")
