@@ -131,10 +131,13 @@ def build_design(table: pd.DataFrame, formula: str, quantitative=()) -> Design:
             names.append(":".join(p[1][j] for p, j in zip(parts, idx)))
             assign.append(t_index)
     X = np.hstack(columns)
-    rank = np.linalg.matrix_rank(X)
-    if rank < X.shape[1]:
-        raise ValueError(f"the design of {formula!r} is rank deficient ({rank} of {X.shape[1]} columns "
-                         "independent): a factor-level combination has no rows, or two variables "
-                         "duplicate each other; simplify the formula")
-    return Design(X=X, columns=names, terms=[INTERCEPT] + [":".join(t) for t in terms],
+    term_labels = [INTERCEPT] + [":".join(t) for t in terms]
+    for j in range(1, X.shape[1] + 1):
+        if np.linalg.matrix_rank(X[:, :j]) < j:
+            raise ValueError(
+                f"term {term_labels[assign[j - 1]]!r} of {formula!r} cannot be estimated from these "
+                f"{len(table)} rows: column {names[j - 1]} is a combination of the columns before it (a "
+                "factor-level combination has no rows, or the term is confounded with earlier ones, e.g. "
+                "every subject of a group has the same order); drop the term from the formula or add data")
+    return Design(X=X, columns=names, terms=term_labels,
                   assign=np.asarray(assign), levels=levels, formula=formula)

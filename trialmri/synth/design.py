@@ -145,7 +145,11 @@ def rs_design(preset: Preset, rng: np.random.Generator) -> tuple[pd.DataFrame, p
     """rsfMRI-arm participants, per-session clinical scores and CRP, and the planted truth."""
     groups = list(rng.permutation([g for g, n in preset.rs_groups.items() for _ in range(n)]))
     subjects = _labels("r", len(groups))
-    orders = rng.choice(["KP", "PK"], len(groups))
+    # counterbalanced, as crossover trials randomize: within each group, half KP and half PK
+    orders = np.empty(len(groups), dtype=object)
+    for group in preset.rs_groups:
+        members = [i for i, g in enumerate(groups) if g == group]
+        orders[members] = rng.permutation((["KP", "PK"] * len(members))[:len(members)])
     missing = set()
     for group, n_missing in preset.rs_missing.items():
         members = [s for s, g in zip(subjects, groups) if g == group]
