@@ -15,10 +15,13 @@ with log_to(snakemake.log[0]):
     write_tsv(snakemake.output.sessions, sessions)
     used = sessions["used"].to_numpy(bool)
     masks = [m for m, ok in zip(snakemake.input.masks, used) if ok]
-    if not masks:
-        raise ValueError("no rsfMRI session is usable for the group model; see "
-                         f"{snakemake.output.sessions} for each session's reason")
-    mask, affine = group_mask(masks)
+    if masks:
+        mask, affine = group_mask(masks)
+    else:  # the group model will say it has nothing to fit; the rest of the workflow goes on
+        mask, affine = group_mask(snakemake.input.masks[:1])
+        mask[:] = False
+        print(f"no rsfMRI session is usable for the group model; see {snakemake.output.sessions} for each "
+              "session's reason")
     save_nifti(snakemake.output.mask, mask.astype(np.uint8), affine, dtype=np.uint8)
     print(f"{used.sum()} of {len(used)} sessions in the group model "
           f"({sessions[used]['subject'].nunique()} subjects); group mask {int(mask.sum())} voxels")

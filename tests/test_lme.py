@@ -202,3 +202,34 @@ def test_cli_writes_stats_volumes_residuals_and_fit_mask(tmp_path, nlme):
     table.drop(columns="InputFile").to_csv(tmp_path / "bad.tsv", sep="\t", index=False)
     assert main(["lme", "--table", str(tmp_path / "bad.tsv"), "--formula", FORMULA,
                  "--out-prefix", str(prefix)]) == 2
+
+
+def test_a_model_the_data_cannot_estimate_is_recorded_not_fitted(tmp_path):
+    """Two subjects cannot estimate group*treatment+order: the program stops with the reason; the
+    workflow's writer records it in the outputs (fitted false, reason) and draws it."""
+    from trialmri.lme.design import NotEstimable
+    from trialmri.lme.lme_files import NOT_ESTIMABLE, run_lme_files, write_not_estimable
+    from trialmri.lme.plots import plot_not_estimable
+
+    affine = np.eye(4)
+    rows = [("a", "HV", "ketamine", "KP"), ("a", "HV", "placebo", "KP"), ("b", "TRD", "ketamine", "PK"),
+            ("b", "TRD", "placebo", "PK")]
+    paths = []
+    for i, _ in enumerate(rows):
+        nib.save(nib.Nifti1Image(np.random.default_rng(i).normal(size=(3, 3, 2)).astype(np.float32), affine),
+                 tmp_path / f"m{i}.nii.gz")
+        paths.append(f"m{i}.nii.gz")
+    nib.save(nib.Nifti1Image(np.ones((3, 3, 2), np.uint8), affine), tmp_path / "mask.nii.gz")
+    table = pd.DataFrame(rows, columns=["subject", "group", "treatment", "order"]).assign(InputFile=paths)
+    table.to_csv(tmp_path / "t.tsv", sep="\t", index=False)
+    args = (tmp_path / "t.tsv", FORMULA, "subject", str(tmp_path / "P"))
+    with pytest.raises(NotEstimable, match="cannot be estimated|cannot estimate"):
+        run_lme_files(*args, mask_path=tmp_path / "mask.nii.gz")
+    meta = write_not_estimable(*args, tmp_path / "mask.nii.gz", "4 rows cannot estimate 5 fixed effects")
+    saved = json.loads(Path(tmp_path / "P_stats.json").read_text())
+    assert saved["fitted"] is False and "4 rows" in saved["reason"] and meta["n_subjects"] == 2
+    assert {"term": "group:treatment", "stat": "p", "df_num": None, "df_den": None} in saved["volumes"]
+    stats = nib.load(tmp_path / "P_stats.nii.gz").get_fdata()
+    assert stats.shape == (3, 3, 2, 10) and np.all(stats[..., 1::2] == 1) and np.all(stats[..., ::2] == 0)
+    assert np.all(nib.load(tmp_path / "P_fitmask.nii.gz").get_fdata() == NOT_ESTIMABLE)
+    assert Path(plot_not_estimable(saved["reason"], tmp_path / "n.png")).stat().st_size > 5_000

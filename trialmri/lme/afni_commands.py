@@ -28,14 +28,13 @@ from scipy import stats
 
 from trialmri import __version__
 from trialmri.io import save_nifti, write_json
-from trialmri.lme.lme_files import INPUT_COLUMN
+from trialmri.lme.lme_files import INPUT_COLUMN, MASK_CODES, NO_AFNI_OUTPUT
 from trialmri.shell_words import join_words
 
 AFNI_SUBJECT = "Subj"
 AFNI_ECODE = 4
 F_STAT_CODE = 4
 F_CAP = 100.0  # 3dLME's tTop
-NO_AFNI_OUTPUT = 6  # fit-mask code: inside the mask, 3dLME wrote zeros (fit failed or constant)
 
 
 def afni_data_table(table: pd.DataFrame, random: str, variables: list[str]) -> str:
@@ -137,8 +136,8 @@ def convert_lme_outputs(stats_path, resid_path, mask_path, out_prefix: str, cont
     save_nifti(f"{prefix}_resid.nii.gz", r, resid.affine)
     meta = {"engine": "AFNI 3dLME", "container": container, "converted_by": f"trialmri {__version__}",
             "method": "REML (nlme::lme)", "anova_type": "marginal", "contrasts": "contr.sum",
-            "F_cap": F_CAP, "source": str(Path(stats_path).name), "fitmask_codes":
-            {"0": "outside mask", "1": "fitted", str(NO_AFNI_OUTPUT): "3dLME wrote zeros"},
+            "F_cap": F_CAP, "source": str(Path(stats_path).name), "fitted": True, "fitmask_codes":
+            {str(k): MASK_CODES[k] for k in (0, 1, NO_AFNI_OUTPUT)},
             "note": "3dLME writes F per term only (clipped at 100, stored as scaled shorts); p is "
                     "computed here from F and its degrees of freedom; no coefficient volumes",
             "volumes": volumes}

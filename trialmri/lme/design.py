@@ -22,6 +22,11 @@ import numpy as np
 import pandas as pd
 
 INTERCEPT = "(Intercept)"
+
+
+class NotEstimable(ValueError):
+    """The data cannot estimate the model (too few rows, a one-level factor, a confounded term)."""
+
 _NAME = re.compile(r"^[A-Za-z.][\w.]*$")
 
 
@@ -81,7 +86,7 @@ def parse_formula(formula: str) -> list[tuple[str, ...]]:
 def _factor_columns(values: pd.Series, name: str) -> tuple[np.ndarray, list[str], list[str]]:
     levels = sorted(values.astype(str).unique())
     if len(levels) < 2:
-        raise ValueError(f"factor {name!r} has one level ({levels[0]!r}) in the table; a term needs "
+        raise NotEstimable(f"factor {name!r} has one level ({levels[0]!r}) in the table; a term needs "
                          "two or more levels (drop it from the formula)")
     codes = values.astype(str).to_numpy()
     cols = np.zeros((len(values), len(levels) - 1))
@@ -134,7 +139,7 @@ def build_design(table: pd.DataFrame, formula: str, quantitative=()) -> Design:
     term_labels = [INTERCEPT] + [":".join(t) for t in terms]
     for j in range(1, X.shape[1] + 1):
         if np.linalg.matrix_rank(X[:, :j]) < j:
-            raise ValueError(
+            raise NotEstimable(
                 f"term {term_labels[assign[j - 1]]!r} of {formula!r} cannot be estimated from these "
                 f"{len(table)} rows: column {names[j - 1]} is a combination of the columns before it (a "
                 "factor-level combination has no rows, or the term is confounded with earlier ones, e.g. "

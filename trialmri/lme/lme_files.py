@@ -13,7 +13,11 @@ Outputs for prefix P (voxels not fitted hold 0, and 1 in p volumes):
   log-likelihood;
 - ``P_resid.nii.gz``: 4-D, one volume per table row, y - Xβ̂ - b̂ (nlme's default residuals);
 - ``P_fitmask.nii.gz``: uint8, 0 outside ``--mask``, 1 fitted, 2 all NaN, 3 NaN in some rows,
-  4 constant, 5 exact fit (codes also in the JSON).
+  4 constant, 5 exact fit, 6 no AFNI output, 7 model not estimable (codes also in the JSON).
+
+When the data cannot estimate the model at all (``NotEstimable``: too few rows, a one-level
+factor, a confounded term), the workflow writes the same files with ``"fitted": false`` and the
+reason (``write_not_estimable``) so that the other seeds and arms go on.
 """
 
 from __future__ import annotations
@@ -26,14 +30,18 @@ import pandas as pd
 
 from trialmri import __version__
 from trialmri.io import save_nifti, write_json
-from trialmri.lme.design import build_design
+from trialmri.lme.design import NotEstimable, build_design
 from trialmri.lme.reml import REASONS, VoxelwiseFit, fit_voxels
 
 INPUT_COLUMN = "InputFile"
+ENGINE = "trialmri native (vectorized REML, nlme conventions)"
 MASK_CODES = {0: "outside mask", **{code + 1: text for code, text in REASONS.items()}}
+NO_AFNI_OUTPUT = 6  # inside the mask, 3dLME wrote zeros (its fit failed or the voxel is constant)
+NOT_ESTIMABLE = 7  # the data cannot estimate the model at all (see the JSON's reason)
+MASK_CODES |= {NO_AFNI_OUTPUT: "3dLME wrote zeros", NOT_ESTIMABLE: "model not estimable from these data"}
 
 
-def read_data_table(path, random: str = "subject") -> pd.DataFrame:
+def read_data_table(path, random: str = "subject", allow_empty: bool = False) -> pd.DataFrame:
     """The data table with ``InputFile`` resolved; errors name the table and the fix."""
     path = Path(path)
     if not path.is_file():
@@ -43,8 +51,8 @@ def read_data_table(path, random: str = "subject") -> pd.DataFrame:
         if column not in table.columns:
             raise ValueError(f"data table {path} has no {column!r} column (columns: "
                              f"{', '.join(table.columns)}); 3dLME layout: {random}, variables..., {INPUT_COLUMN}")
-    if table.empty:
-        raise ValueError(f"data table {path} has no rows")
+    if table.empty and not allow_empty:
+        raise NotEstimable(f"data table {path} has no rows (no usable map)")
     table[INPUT_COLUMN] = [str(p if Path(p).is_absolute() else path.parent / p) for p in table[INPUT_COLUMN]]
     return table
 
@@ -121,7 +129,8 @@ def run_lme_files(table_path, formula: str, random: str, out_prefix: str, mask_p
         save_nifti(f"{prefix}_resid.nii.gz", _to_grid(mask, fit.resid, 0.0), affine)
     subjects = table[random].nunique()
     meta = {
-        "engine": "trialmri native (vectorized REML, nlme conventions)",
+        "fitted": True,
+        "engine": ENGINE,
         "version": __version__,
         "formula": formula,
         "random": f"~1|{random}",
@@ -136,10 +145,37 @@ def run_lme_files(table_path, formula: str, random: str, out_prefix: str, mask_p
         "voxels": {MASK_CODES[code + 1]: n for code, n in
                    zip(REASONS, [int(np.sum(fit.reason == c)) for c in REASONS])},
         "voxels_boundary": int(np.sum(fit.boundary & (fit.reason == 0))),
-        "fitmask_codes": {str(k): v for k, v in MASK_CODES.items()},
+        "fitmask_codes": _codes(),
         "residuals": f"{prefix}_resid.nii.gz" if residuals else None,
         "residual_rows": [Path(p).name for p in table[INPUT_COLUMN]],
         "volumes": [desc for desc, _, _ in vols],
     }
+    write_json(f"{prefix}_stats.json", meta)
+    return meta
+
+
+def _codes() -> dict[str, str]:
+    return {str(k): v for k, v in MASK_CODES.items()}
+
+
+def write_not_estimable(table_path, formula: str, random: str, out_prefix: str, mask_path, reason: str) -> dict:
+    """The output files of a model the data cannot estimate: F 0 and p 1 for every term of the
+    formula (no df), fit mask coded 7 inside the mask, zero residuals; the JSON says why."""
+    from trialmri.lme.design import INTERCEPT, parse_formula
+
+    table = read_data_table(table_path, random, allow_empty=True)
+    img = nib.load(mask_path)
+    mask = np.asarray(img.dataobj) > 0
+    terms = [INTERCEPT] + [":".join(t) for t in parse_formula(formula)]
+    volumes = [{"term": t, "stat": stat, "df_num": None, "df_den": None} for t in terms for stat in ("F", "p")]
+    stack = np.zeros(mask.shape + (len(volumes),), np.float32)
+    stack[..., 1::2] = 1.0
+    prefix = str(out_prefix)
+    save_nifti(f"{prefix}_stats.nii.gz", stack, img.affine, description="trialmri lme: not estimable")
+    save_nifti(f"{prefix}_fitmask.nii.gz", np.where(mask, NOT_ESTIMABLE, 0), img.affine, dtype=np.uint8)
+    save_nifti(f"{prefix}_resid.nii.gz", np.zeros(mask.shape + (len(table),), np.float32), img.affine)
+    meta = {"fitted": False, "reason": reason, "engine": ENGINE, "version": __version__, "formula": formula,
+            "random": f"~1|{random}", "table": str(table_path), "n_rows": len(table),
+            "n_subjects": int(table[random].nunique()), "fitmask_codes": _codes(), "volumes": volumes}
     write_json(f"{prefix}_stats.json", meta)
     return meta

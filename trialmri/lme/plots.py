@@ -41,6 +41,18 @@ def _df_num(volumes, term):
                      f"{[v['term'] for v in volumes if v.get('stat') == 'F']})")
 
 
+def plot_not_estimable(reason: str, out_png, title: str = "") -> str:
+    """The figure slot of a model the data could not estimate: the reason, in words."""
+    import textwrap
+
+    fig = plt.figure(figsize=(11, 2.4), facecolor="white")
+    fig.text(0.5, 0.5, "model not estimable from these data:\n" + "\n".join(textwrap.wrap(reason, 110)),
+             ha="center", va="center", fontsize=10)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return str(save_figure(fig, out_png))
+
+
 def plot_lme_overview(stats_img, volumes: list[dict], mask, template_img, term: str, out_png,
                       title: str = "") -> str:
     """Axial slices of the signed -log10 p of ``term`` (|value| ≥ -log10 0.005 shown) above the

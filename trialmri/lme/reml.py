@@ -30,10 +30,10 @@ import numpy as np
 from scipy import linalg, special
 from threadpoolctl import threadpool_limits
 
-from trialmri.lme.design import Design
+from trialmri.lme.design import Design, NotEstimable
 from trialmri.lme.nlme_df import fixed_effect_df
 
-GRID = np.concatenate([[0.0], np.logspace(-4, 4, 17)])  # λ = σ_b²/σ²
+GRID = np.concatenate([[0.0], np.logspace(-4, 4, 25)])  # λ = σ_b²/σ²
 LAMBDA_MAX = 1e8
 NEWTON_STEPS = 60
 CHUNK = 16384
@@ -88,7 +88,7 @@ class RandomInterceptModel:
         self.n_rows, self.n_cols = X.shape
         self.n_subjects = len(labels)
         if self.n_rows - self.n_cols < 1:
-            raise ValueError(f"{self.n_rows} rows cannot estimate {self.n_cols} fixed effects and a "
+            raise NotEstimable(f"{self.n_rows} rows cannot estimate {self.n_cols} fixed effects and a "
                              "residual variance")
         self.rows_per_subject = np.bincount(codes).astype(float)
         self.average = np.zeros((self.n_subjects, self.n_rows))
