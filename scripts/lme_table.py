@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from trialmri.fc.group_sessions import seed_table
+from trialmri.fc.group_sessions import relative_to, seed_table
 from trialmri.io import read_tsv, write_tsv
 from trialmri.lme.afni_commands import afni_data_table
 from trialmri.runlog import log_to
@@ -12,10 +12,8 @@ with log_to(snakemake.log[0]):
     sessions["subject"] = sessions["subject"].astype(str)
     maps = {tuple(k): path for k, path in zip(snakemake.params.session_keys, snakemake.input.maps)}
     variables = list(snakemake.params.variables)
-    table = seed_table(sessions, maps, snakemake.output.table, variables)
-    write_tsv(snakemake.output.table, table)
-    # 3dLME reads InputFile relative to where it runs: its table names each map by absolute path
-    absolute = table.assign(InputFile=[str(Path(m).resolve()) for m in table["InputFile"].map(
-        lambda p: Path(snakemake.output.table).parent / p)])
-    Path(snakemake.output.afni_table).write_text(afni_data_table(absolute, "subject", variables))
+    table = seed_table(sessions, maps, variables)
+    write_tsv(snakemake.output.table, relative_to(table, Path(snakemake.output.table).parent))
+    # 3dLME reads InputFile relative to where it runs: its table keeps the absolute paths
+    Path(snakemake.output.afni_table).write_text(afni_data_table(table, "subject", variables))
     print(f"seed {snakemake.wildcards.seed}: {len(table)} maps of {table['subject'].nunique()} subjects")

@@ -78,15 +78,19 @@ def group_mask(mask_paths) -> tuple[np.ndarray, np.ndarray]:
     return mask, first.affine
 
 
-def seed_table(sessions: pd.DataFrame, maps: dict, table_path, variables) -> pd.DataFrame:
-    """The 3dLME-style data table of one seed: subject, variables, InputFile (relative to the table).
+def seed_table(sessions: pd.DataFrame, maps: dict, variables) -> pd.DataFrame:
+    """The 3dLME-style data table of one seed: subject, variables, InputFile (absolute paths).
 
     ``maps``: {(subject, session): z-map path} for every session; only ``used`` rows enter.
     """
     used = sessions[sessions["used"].astype(str).str.lower() == "true"]
-    folder = Path(table_path).resolve().parent
-    files = [Path(maps[(s, ses)]).resolve() for s, ses in zip(used["subject"], used["session"])]
     table = used[["subject", *variables]].copy()
-    table["InputFile"] = [os.path.relpath(f, folder) for f in files]
+    table["InputFile"] = [str(Path(maps[(s, ses)]).resolve()) for s, ses in zip(used["subject"], used["session"])]
     return table.reset_index(drop=True)
+
+
+def relative_to(table: pd.DataFrame, folder) -> pd.DataFrame:
+    """``table`` with InputFile relative to ``folder`` (a table that moves with its maps)."""
+    folder = Path(folder).resolve()
+    return table.assign(InputFile=[os.path.relpath(f, folder) for f in table["InputFile"]])
 

@@ -24,11 +24,11 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from trialmri import __version__
 from trialmri.io import save_nifti, write_json
-from trialmri.lme.lme_files import INPUT_COLUMN, MASK_CODES, NO_AFNI_OUTPUT
+from trialmri.lme.lme_files import INPUT_COLUMN, MASK_CODES, NO_AFNI_OUTPUT, term_volumes
+from trialmri.lme.reml import f_sf
 from trialmri.shell_words import join_words
 
 AFNI_SUBJECT = "Subj"
@@ -98,16 +98,20 @@ def read_afni_extension(img: nib.Nifti1Image) -> tuple[list[str], dict[int, tupl
     return labels, statpar
 
 
+def _bricks(img: nib.Nifti1Image) -> np.ndarray:
+    """An AFNI bucket's sub-bricks as (x, y, z, bricks) float32 (AFNI writes x, y, z, 1, bricks)."""
+    data = np.asarray(img.get_fdata(dtype=np.float32))
+    if data.ndim == 5:
+        data = data[:, :, :, 0, :]
+    return data[..., None] if data.ndim == 3 else data
+
+
 def convert_lme_outputs(stats_path, resid_path, mask_path, out_prefix: str, container: str = "") -> dict:
     """3dLME's F bucket and residuals -> ``P_stats.nii.gz`` (F and p per term), ``P_stats.json``,
     ``P_resid.nii.gz``, ``P_fitmask.nii.gz``, the native engine's layout."""
     img = nib.load(stats_path)
     labels, statpar = read_afni_extension(img)
-    data = np.asarray(img.get_fdata(dtype=np.float32))
-    if data.ndim == 5:  # AFNI writes buckets as x, y, z, 1, bricks
-        data = data[:, :, :, 0, :]
-    if data.ndim == 3:
-        data = data[..., None]
+    data = _bricks(img)
     mask = np.asarray(nib.load(mask_path).dataobj) > 0
     volumes, arrays = [], []
     for brick, label in enumerate(labels):
@@ -117,11 +121,9 @@ def convert_lme_outputs(stats_path, resid_path, mask_path, out_prefix: str, cont
         if code != F_STAT_CODE or len(params) != 2:
             raise ValueError(f"{stats_path}: sub-brick {brick} ({label!r}) has no F degrees of freedom")
         term = label.rstrip()[:-2].strip()
-        dfs = {"df_num": int(params[0]), "df_den": int(params[1])}
         f = data[..., brick]
-        volumes += [{"term": term, "stat": "F", **dfs}, {"term": term, "stat": "p", **dfs}]
-        p = np.where(mask, stats.f.sf(f, *params), 1.0)
-        arrays += [np.where(mask, f, 0.0), p]
+        volumes += term_volumes(term, *params)
+        arrays += [np.where(mask, f, 0.0), np.where(mask, f_sf(f, *params), 1.0)]
     if not volumes:
         raise ValueError(f"{stats_path}: no F sub-brick among labels {labels}")
     prefix = str(out_prefix)
@@ -130,10 +132,7 @@ def convert_lme_outputs(stats_path, resid_path, mask_path, out_prefix: str, cont
     fitmask = np.where(mask, np.where(fitted, 1, NO_AFNI_OUTPUT), 0)
     save_nifti(f"{prefix}_fitmask.nii.gz", fitmask, img.affine, dtype=np.uint8)
     resid = nib.load(resid_path)
-    r = np.asarray(resid.get_fdata(dtype=np.float32))
-    if r.ndim == 5:
-        r = r[:, :, :, 0, :]
-    save_nifti(f"{prefix}_resid.nii.gz", r, resid.affine)
+    save_nifti(f"{prefix}_resid.nii.gz", _bricks(resid), resid.affine)
     meta = {"engine": "AFNI 3dLME", "container": container, "converted_by": f"trialmri {__version__}",
             "method": "REML (nlme::lme)", "anova_type": "marginal", "contrasts": "contr.sum",
             "F_cap": F_CAP, "source": str(Path(stats_path).name), "fitted": True, "fitmask_codes":

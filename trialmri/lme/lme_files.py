@@ -83,14 +83,19 @@ def load_maps(paths, mask_path=None) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return Y, mask, affine
 
 
+def term_volumes(term: str, df_num, df_den) -> list[dict]:
+    """The two volume entries of one term's F test, F then p (df may be None: not estimated)."""
+    dfs = {"df_num": None if df_num is None else int(df_num), "df_den": None if df_den is None else int(df_den)}
+    return [{"term": term, "stat": "F", **dfs}, {"term": term, "stat": "p", **dfs}]
+
+
 def stats_volumes(fit: VoxelwiseFit, random: str) -> list[tuple[dict, np.ndarray, float]]:
     """(description, values over fitted voxels, fill value for unfitted voxels) per output volume."""
     d = fit.design
     vols = []
     for t, term in enumerate(d.terms):
-        dfs = {"df_num": int(fit.num_df[t]), "df_den": int(fit.den_df[t])}
-        vols.append(({"term": term, "stat": "F", **dfs}, fit.F[t], 0.0))
-        vols.append(({"term": term, "stat": "p", **dfs}, fit.p[t], 1.0))
+        f_vol, p_vol = term_volumes(term, fit.num_df[t], fit.den_df[t])
+        vols += [(f_vol, fit.F[t], 0.0), (p_vol, fit.p[t], 1.0)]
     for j, coef in enumerate(d.columns):
         term = d.terms[d.assign[j]]
         df = int(fit.column_df[j])
@@ -167,7 +172,7 @@ def write_not_estimable(table_path, formula: str, random: str, out_prefix: str, 
     img = nib.load(mask_path)
     mask = np.asarray(img.dataobj) > 0
     terms = [INTERCEPT] + [":".join(t) for t in parse_formula(formula)]
-    volumes = [{"term": t, "stat": stat, "df_num": None, "df_den": None} for t in terms for stat in ("F", "p")]
+    volumes = [vol for t in terms for vol in term_volumes(t, None, None)]
     stack = np.zeros(mask.shape + (len(volumes),), np.float32)
     stack[..., 1::2] = 1.0
     prefix = str(out_prefix)
