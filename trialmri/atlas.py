@@ -23,7 +23,7 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 
-from trialmri.grids import Grid, sample
+from trialmri.grids import Grid, sample, world_to_voxel
 
 PROBABILISTIC = {"harvard_oxford", "juelich"}
 
@@ -88,3 +88,24 @@ def sphere_mask(centre_mm, radius_mm: float, grid: Grid) -> np.ndarray:
     xyz = grid.world(np.float32)
     d2 = sum((xyz[a] - float(centre_mm[a])) ** 2 for a in range(3))
     return d2 <= radius_mm**2
+
+
+def point_labels(name: str, points_mm: np.ndarray, threshold: float = 25.0) -> list[tuple[str, float | None]]:
+    """Atlas ``name``'s label at each world point (n, 3), nearest atlas voxel.
+
+    Label atlases give (label, None); probabilistic ones (Harvard-Oxford, Juelich) give the most
+    probable region and its probability in percent, ``("no_label", p)`` when that is below
+    ``threshold``. Points outside the atlas or on its background give ``("no_label", None)``.
+    """
+    data, affine, index = load_atlas(name)
+    names = {v: k for k, v in index.items()}
+    ijk = np.rint(world_to_voxel(affine, np.asarray(points_mm, float).T.reshape(3, -1))).astype(int).T
+    inside = np.all((ijk >= 0) & (ijk < np.array(data.shape[:3])), axis=1)
+    values = data[tuple(np.where(inside[:, None], ijk, 0).T)]
+    if name in PROBABILISTIC:
+        best = values.argmax(axis=1)
+        prob = values.max(axis=1).astype(float)
+        return [(names.get(int(b), "no_label") if ok and q >= threshold else "no_label", float(q) if ok else None)
+                for b, q, ok in zip(best, prob, inside)]
+    labels = [names.get(int(v), "no_label") if ok else "no_label" for v, ok in zip(values, inside)]
+    return [("no_label" if lab == "Background" else lab, None) for lab in labels]

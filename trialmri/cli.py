@@ -168,6 +168,74 @@ def _run_lme(args) -> int:
     return 0
 
 
+def _add_fwhmx(sub) -> None:
+    p = sub.add_parser("fwhmx", help="smoothness of residuals: ACF model fit and classic FWHM (as 3dFWHMx -acf)",
+                       description="Estimate the spatial autocorrelation of residual volumes as AFNI's 3dFWHMx "
+                                   "-acf does: the empirical ACF at every voxel offset within a ball (average "
+                                   "over volumes), fitted with a*exp(-r^2/(2b^2)) + (1-a)*exp(-r/c); its FWHM "
+                                   "(twice the radius where the fit is 0.5) and the classic per-axis FWHM "
+                                   "(Forman's first-difference estimate of a Gaussian kernel's FWHM).")
+    p.add_argument("--input", required=True, help="residuals, 4-D NIfTI (e.g. trialmri lme's P_resid.nii.gz)")
+    p.add_argument("--mask", help="mask on the same grid (e.g. the fit mask); default: voxels not always 0")
+    p.add_argument("--detrend", nargs="?", type=int, const=-1, default=None, metavar="Q",
+                   help="remove a per-voxel polynomial of order Q over the volumes first (default Q: "
+                        "volumes/30, as 3dFWHMx -detrend)")
+    p.add_argument("--out-prefix", required=True,
+                   help='writes P.json: {"acf": [a, b, c], "acf_fwhm_mm": .., "fwhm_xyz_mm": [..], ...}')
+    p.set_defaults(func=_run_fwhmx)
+
+
+def _run_fwhmx(args) -> int:
+    from trialmri.clusters.cluster_files import run_fwhmx
+
+    out = run_fwhmx(args.input, args.mask, args.out_prefix, detrend=args.detrend, progress=sys.stderr.isatty())
+    a, b, c = out["acf"]
+    print(f"{out['n_volumes']} volume(s), {out['n_voxels']} voxels, ACF radius {out['radius_mm']:.1f} mm")
+    print(" classic FWHM x y z (mm): " + "  ".join(f"{v:.4g}" for v in out["fwhm_xyz_mm"])
+          + f"   combined {out['fwhm_combined_mm']:.4g}")
+    print(f" ACF a b c: {a:.4g} {b:.4g} {c:.4g}   ACF FWHM {out['acf_fwhm_mm']:.4g} mm")
+    print(f"wrote {args.out_prefix}.json")
+    return 0
+
+
+def _add_clustsim(sub) -> None:
+    p = sub.add_parser("clustsim", help="Monte Carlo cluster-size thresholds for an ACF (as 3dClustSim -acf)",
+                       description="Simulate Gaussian noise fields with the given ACF inside the mask, threshold "
+                                   "each at the voxelwise p values (1-sided, 2-sided and bi-sided), cluster "
+                                   "them (NN1 faces, NN2 edges, NN3 corners) and report, per alpha, the cluster "
+                                   "size C that noise reaches in at most a fraction alpha of the fields "
+                                   "(interpolated as 3dClustSim prints it: a cluster needs ceil(C) voxels).")
+    p.add_argument("--mask", required=True, help="mask NIfTI: the grid and voxels of the analysis")
+    p.add_argument("--acf", required=True, nargs=3, type=float, metavar=("A", "B", "C"),
+                   help="ACF model parameters a, b (mm), c (mm), as trialmri fwhmx / 3dFWHMx -acf print them")
+    p.add_argument("--pthr", nargs="+", type=float, default=[0.01, 0.005, 0.002, 0.001],
+                   help="voxelwise p thresholds (default 0.01 0.005 0.002 0.001)")
+    p.add_argument("--athr", nargs="+", type=float, default=[0.1, 0.05, 0.02, 0.01],
+                   help="family-wise alpha levels (default 0.1 0.05 0.02 0.01)")
+    p.add_argument("--iter", type=int, default=10000, help="number of noise fields (default 10000)")
+    p.add_argument("--seed", type=int, default=123456789, help="random seed (default 123456789)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="FFT threads (default 1); results do not depend on it")
+    p.add_argument("--out-prefix", required=True,
+                   help="writes P.json ({NN1: {1-sided|2-sided|bisided: {pthr: {alpha: size}}}}) and "
+                        "AFNI-style tables P.NN1_1sided.1D ... P.NN3_bisided.1D")
+    p.set_defaults(func=_run_clustsim)
+
+
+def _run_clustsim(args) -> int:
+    from trialmri.clusters.cluster_files import run_clustsim
+
+    out = run_clustsim(args.mask, args.acf, args.pthr, args.athr, args.iter, args.seed, args.out_prefix,
+                       workers=args.threads, progress=sys.stderr.isatty())
+    print(f"{out['iterations']} fields over {out['mask_voxels']} mask voxels, ACF {' '.join(map(str, args.acf))}")
+    for side in ("1-sided", "2-sided", "bisided"):
+        row = out["NN1"][side]
+        print(f" NN1 {side}: " + "; ".join(f"p {p}: " + ", ".join(f"a {a}: {c}" for a, c in by_a.items())
+                                          for p, by_a in row.items()))
+    print(f"wrote {args.out_prefix}.json and {args.out_prefix}.NN{{1,2,3}}_{{1sided,2sided,bisided}}.1D")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trialmri", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"trialmri {__version__}")
@@ -177,6 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_topup(sub)
     _add_netcorr(sub)
     _add_lme(sub)
+    _add_fwhmx(sub)
+    _add_clustsim(sub)
     return parser
 
 

@@ -89,6 +89,24 @@ def term_volumes(term: str, df_num, df_den) -> list[dict]:
     return [{"term": term, "stat": "F", **dfs}, {"term": term, "stat": "p", **dfs}]
 
 
+def stat_volume(stats: np.ndarray, volumes: list[dict], **key) -> np.ndarray:
+    """The volume of ``stats`` (x, y, z, volumes) whose entry in ``volumes`` (the sidecar's list)
+    has ``key``; term tests (no ``coef``) unless a ``coef`` is asked for."""
+    for i, vol in enumerate(volumes):
+        if ("coef" in vol) == ("coef" in key) and all(vol.get(k) == v for k, v in key.items()):
+            return stats[..., i]
+    terms = [v["term"] for v in volumes if v.get("stat") == "F"]
+    raise ValueError(f"no volume {key} in the statistics: term not in the model (terms: {terms})")
+
+
+def term_sign(stats: np.ndarray, volumes: list[dict], term: str) -> np.ndarray | None:
+    """Sign (+1, −1, 0) of the term's coefficient t where the term has one coefficient, else None."""
+    coefs = [v["coef"] for v in volumes if v.get("term") == term and v.get("stat") == "t" and "coef" in v]
+    if len(coefs) != 1:
+        return None
+    return np.sign(stat_volume(stats, volumes, coef=coefs[0], stat="t"))
+
+
 def stats_volumes(fit: VoxelwiseFit, random: str) -> list[tuple[dict, np.ndarray, float]]:
     """(description, values over fitted voxels, fill value for unfitted voxels) per output volume."""
     d = fit.design

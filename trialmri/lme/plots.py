@@ -11,28 +11,18 @@ import nibabel as nib  # noqa: E402
 import numpy as np  # noqa: E402
 
 from trialmri.fc.qc_plots import save_figure  # noqa: E402
+from trialmri.lme.lme_files import stat_volume, term_sign  # noqa: E402
 
 P_SHOWN = 0.005  # voxelwise threshold drawn (the study's cluster-forming p)
 
 
-def _volume(stats: np.ndarray, volumes: list[dict], **key) -> np.ndarray:
-    """The volume whose entry has ``key``; term tests (no ``coef``) unless a ``coef`` is asked for."""
-    for i, vol in enumerate(volumes):
-        if ("coef" in vol) == ("coef" in key) and all(vol.get(k) == v for k, v in key.items()):
-            return stats[..., i]
-    terms = [v["term"] for v in volumes if v.get("stat") == "F"]
-    raise ValueError(f"no volume {key} in the statistics: term not in the model (terms: {terms})")
-
-
 def signed_log_p(stats: np.ndarray, volumes: list[dict], term: str) -> np.ndarray:
     """-log10 p of ``term``, signed by its coefficient's t where the term has one coefficient."""
-    p = _volume(stats, volumes, term=term, stat="p")
+    p = stat_volume(stats, volumes, term=term, stat="p")
     with np.errstate(divide="ignore"):
         value = -np.log10(np.clip(p, 1e-300, 1.0))
-    coefs = [v["coef"] for v in volumes if v.get("term") == term and v.get("stat") == "t" and "coef" in v]
-    if len(coefs) == 1:
-        value = value * np.sign(_volume(stats, volumes, coef=coefs[0], stat="t"))
-    return value
+    sign = term_sign(stats, volumes, term)
+    return value if sign is None else value * sign
 
 
 def plot_not_estimable(reason: str, out_png, title: str = "") -> str:
@@ -72,7 +62,7 @@ def plot_lme_overview(stats_img, volumes: list[dict], mask, template_img, term: 
     width = 0.84 / max(len(terms), 1)
     for k, name in enumerate(terms):
         ax = fig.add_axes((0.07 + k * width, 0.08, width * 0.8, 0.3))
-        p = _volume(stats, volumes, term=name, stat="p")[mask]
+        p = stat_volume(stats, volumes, term=name, stat="p")[mask]
         ax.hist(p, bins=20, range=(0, 1), color="#4c6ef5", edgecolor="white")
         ax.axhline(p.size / 20, color="black", linestyle="--", linewidth=1)
         ax.set_title(f"{name}\np < 0.05: {np.mean(p < 0.05):.1%}, p < {P_SHOWN}: {np.mean(p < P_SHOWN):.2%}",

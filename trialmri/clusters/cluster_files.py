@@ -1,0 +1,149 @@
+"""File level of the cluster programs and of the workflow's cluster step.
+
+- ``trialmri fwhmx``: residuals (4-D NIfTI) and a mask in, ``P.json`` out
+  (``{"acf": [a, b, c], "acf_fwhm_mm": .., "fwhm_xyz_mm": [..], ...}``, mm);
+- ``trialmri clustsim``: a mask and ACF in, ``P.json`` (``{"NN1": {"bisided": {"0.005":
+  {"0.05": size}}}}``, sizes in voxels) and AFNI-style tables ``P.NN1_1sided.1D`` ... out;
+- ``apply_threshold``: one LME term's p map thresholded, clusters at least the simulated size,
+  a label map and a table (``cluster_table``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+
+from trialmri import __version__
+from trialmri.clusters.acf import estimate_smoothness
+from trialmri.clusters.clustsim import SIDES, min_cluster_voxels, prob_key, simulate, text_tables, threshold_table
+from trialmri.clusters.cluster_table import DEFAULT_ATLASES, cluster_table, find_clusters
+from trialmri.grids import same_grid
+from trialmri.io import save_nifti, write_json, write_tsv
+from trialmri.lme.lme_files import stat_volume, term_sign
+
+ENGINE_FWHMX = "trialmri native (FFT ACF, 3dFWHMx -acf conventions)"
+ENGINE_CLUSTSIM = "trialmri native (FFT noise fields, 3dClustSim -acf conventions)"
+
+
+def _load(path, what: str):
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{what} {path} does not exist")
+    try:
+        return nib.load(path)
+    except Exception as err:  # nibabel raises several types for unreadable files
+        raise ValueError(f"{what} {path} is not a readable NIfTI image ({err})") from None
+
+
+def _mask(path, ref=None) -> tuple[np.ndarray, nib.Nifti1Image]:
+    img = _load(path, "mask")
+    if ref is not None and not same_grid(img, ref):
+        raise ValueError(f"mask {path} is not on the grid of {ref.get_filename()} "
+                         f"({img.shape[:3]} vs {ref.shape[:3]}); resample it to that grid")
+    data = np.asarray(img.dataobj)
+    if data.ndim == 4:
+        data = data[..., 0]
+    mask = data > 0
+    if not mask.any():
+        raise ValueError(f"mask {path} has no voxel above 0")
+    return mask, img
+
+
+def voxel_sizes(img) -> np.ndarray:
+    """Voxel edge lengths (mm) from the image's affine."""
+    return np.sqrt((img.affine[:3, :3] ** 2).sum(axis=0))
+
+
+def run_fwhmx(input_path, mask_path, out_prefix, detrend: int | None = None, progress: bool = False) -> dict:
+    """``trialmri fwhmx``: smoothness of the residual volumes; writes and returns ``P.json``."""
+    img = _load(input_path, "residuals")
+    mask, _ = _mask(mask_path, img) if mask_path else (None, None)
+    data = np.asarray(img.dataobj, dtype=np.float32)
+    if mask is None:
+        mask = np.any(data != 0, axis=-1) if data.ndim == 4 else data != 0
+    if detrend == -1:  # 3dFWHMx's default order
+        detrend = (data.shape[-1] if data.ndim == 4 else 1) // 30
+    smooth = estimate_smoothness(data, mask, voxel_sizes(img), detrend=detrend, progress=progress)
+    out = {**smooth.as_json(), "input": str(input_path), "mask": str(mask_path) if mask_path else None,
+           "detrend": detrend, "engine": ENGINE_FWHMX, "version": __version__}
+    write_json(f"{out_prefix}.json", out)
+    return out
+
+
+def run_clustsim(mask_path, acf, pthr, athr, iterations: int, seed: int, out_prefix, workers: int = 1,
+                 progress: bool = False) -> dict:
+    """``trialmri clustsim``: cluster-size thresholds; writes ``P.json`` and ``P.NN*_*.1D``."""
+    mask, img = _mask(mask_path)
+    a, b, c = (float(v) for v in acf)
+    if not (0.0 <= a <= 1.0 and b > 0 and c > 0):
+        raise ValueError(f"--acf {a} {b} {c}: need 0 <= a <= 1 and b, c > 0 (mm), as 3dFWHMx -acf prints them")
+    result = simulate(mask, voxel_sizes(img), (a, b, c), pthr, iterations, seed, workers=workers,
+                      progress=progress)
+    table = threshold_table(result, athr)
+    meta = {"acf": [a, b, c], "mask": str(mask_path), "mask_voxels": result.n_voxels,
+            "voxel_mm": voxel_sizes(img).round(4).tolist(), "iterations": iterations, "seed": seed,
+            "pthr": list(result.pthr), "athr": sorted({float(x) for x in athr}, reverse=True),
+            "engine": ENGINE_CLUSTSIM, "version": __version__}
+    write_json(f"{out_prefix}.json", {**table, **meta})
+    header = {k: meta[k] for k in ("acf", "mask", "mask_voxels", "voxel_mm", "iterations", "seed", "version")}
+    for name, text in text_tables(table, header).items():
+        Path(f"{out_prefix}.{name}.1D").write_text(text)
+    return {**table, **meta}
+
+
+def resolve_sided(sided: str, df_num) -> str:
+    """The sidedness to use for a term with ``df_num`` numerator df; ``auto``: 2-sided for a
+    one-df term (F(1, ·) = t², its p is two-sided in t), 1-sided otherwise."""
+    if sided == "auto":
+        return "2-sided" if df_num == 1 else "1-sided"
+    if sided not in SIDES:
+        raise ValueError(f"sidedness {sided!r} is not one of auto, {', '.join(SIDES)}")
+    return sided
+
+
+def apply_threshold(stats_path, sidecar_path, mask_path, clustsim_path, term: str, pthr: float, alpha: float,
+                    nn: int, sided: str, labels_out, table_out, sidecar_out, atlases=DEFAULT_ATLASES,
+                    prob_threshold: float = 25.0) -> dict:
+    """Clusters of ``term``'s p map (p < pthr) of at least the simulated C(pthr, alpha).
+
+    Writes the label map (int16, clusters numbered by size), the table (TSV) and a JSON sidecar
+    with the threshold used; returns the sidecar. A model that was not fitted gives empty outputs
+    with the reason.
+    """
+    meta_in = json.loads(Path(sidecar_path).read_text())
+    img = _load(stats_path, "LME statistics")
+    mask, _ = _mask(mask_path, img)
+    sim = json.loads(Path(clustsim_path).read_text())
+    out = {"term": term, "pthr": pthr, "alpha": alpha, "nn": nn, "clustsim": str(clustsim_path),
+           "acf": sim.get("acf"), "engine": sim.get("engine"), "version": __version__}
+    stats = np.asarray(img.dataobj, dtype=np.float32)
+    volumes = meta_in.get("volumes", [])
+    f_entry = next((v for v in volumes if v.get("term") == term and v.get("stat") == "F"), None)
+    if not meta_in.get("fitted", True) or f_entry is None:
+        reason = meta_in.get("reason") or f"term {term!r} is not in the model"
+        labels = np.zeros(img.shape[:3], dtype=np.int32)
+        table = cluster_table(labels, img.affine, labels, np.ones(labels.shape), atlases=atlases)
+        out.update({"clusters": 0, "reason": reason})
+    else:
+        side = resolve_sided(sided, f_entry.get("df_num"))
+        sign = term_sign(stats, volumes, term)
+        if side == "bisided" and sign is None:
+            raise ValueError(f"bisided clustering needs the sign of a one-coefficient term; {term!r} has "
+                             f"{f_entry.get('df_num')} numerator df: use 1-sided or 2-sided")
+        min_voxels = min_cluster_voxels(sim, nn, side, pthr, alpha)
+        p = stat_volume(stats, volumes, term=term, stat="p")
+        F = stat_volume(stats, volumes, term=term, stat="F")
+        labels = find_clusters(p, mask, pthr, nn, min_voxels, sign if side == "bisided" else None)
+        table = cluster_table(labels, img.affine, F, p, "F", sign, atlases, prob_threshold)
+        out.update({"sided": side, "min_voxels": min_voxels,
+                    "size_threshold": sim[f"NN{nn}"][side][prob_key(pthr)][prob_key(alpha)],
+                    "df_num": f_entry.get("df_num"), "df_den": f_entry.get("df_den"),
+                    "clusters": int(labels.max()), "voxels_supra": int(((p < pthr) & mask).sum())})
+    save_nifti(labels_out, labels, img.affine, dtype=np.int16,
+               description=f"clusters of {term} p<{pthr}")
+    write_tsv(table_out, table)
+    write_json(sidecar_out, out)
+    return out

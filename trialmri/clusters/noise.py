@@ -1,0 +1,73 @@
+"""Gaussian noise fields with a given spatial autocorrelation, in batches, by FFT.
+
+The field's power spectrum is the discrete Fourier transform of the ACF sampled on the periodic
+FFT grid (distances to the nearest image); its square root filters complex white noise drawn
+directly in the frequency domain, and one inverse FFT gives two independent fields (its real and
+imaginary parts, since the filter is real and even). Fields have unit variance and correlation
+``acf_model(r)`` between voxels r mm apart. The FFT grid is the mask's bounding box padded until
+the ACF has fallen below ``WRAP_ACF`` across the wrap, so opposite sides of the mask do not see
+each other.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import fft as sfft
+
+from trialmri.clusters.acf import acf_model
+
+WRAP_ACF = 0.01
+
+
+def wrap_radius(acf, voxel_mm) -> float:
+    """Smallest radius (mm) beyond which ``acf_model`` stays below ``WRAP_ACF``."""
+    r = np.arange(0.0, 1000.0, 0.25 * float(min(voxel_mm)))
+    above = np.flatnonzero(acf_model(r, *acf) >= WRAP_ACF)
+    return float(r[above[-1] + 1]) if above.size else 0.0
+
+
+class FieldGenerator:
+    """Batches of noise fields with ACF (a, b, c) on the bounding box of ``mask``.
+
+    ``values(rng, n)`` returns float32 (n, mask voxels) in the order of ``np.flatnonzero`` over
+    the cropped mask (``self.mask``); n is rounded up to an even number internally.
+    """
+
+    def __init__(self, mask: np.ndarray, voxel_mm, acf, workers: int = 1):
+        mask = np.asarray(mask, bool)
+        if not mask.any():
+            raise ValueError("the mask is empty")
+        nz = np.nonzero(mask)
+        self.box = tuple(slice(int(i.min()), int(i.max()) + 1) for i in nz)
+        self.mask = mask[self.box]
+        voxel_mm = np.asarray(voxel_mm, float)
+        pad = np.ceil(wrap_radius(acf, voxel_mm) / voxel_mm).astype(int)
+        self.shape = tuple(int(sfft.next_fast_len(int(n + p))) for n, p in zip(self.mask.shape, pad))
+        dist = np.meshgrid(*[np.minimum(np.arange(n), n - np.arange(n)) * d
+                             for n, d in zip(self.shape, voxel_mm)], indexing="ij", sparse=True)
+        r = np.sqrt(sum(x**2 for x in dist))
+        power = sfft.fftn(acf_model(r, *acf)).real
+        power = np.maximum(power, 0.0)
+        power *= power.size / power.sum()  # unit variance after clipping
+        self.filter = np.sqrt(power).astype(np.float32)
+        flat = np.ravel_multi_index(np.nonzero(self.mask), self.shape)
+        self.index = flat
+        self.workers = workers
+
+    @property
+    def n_voxels(self) -> int:
+        return int(self.index.size)
+
+    def values(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        pairs = (n + 1) // 2
+        noise = rng.standard_normal((pairs, 2, *self.shape), dtype=np.float32)
+        spec = np.empty((pairs, *self.shape), dtype=np.complex64)
+        spec.real = noise[:, 0] * self.filter
+        spec.imag = noise[:, 1] * self.filter
+        del noise
+        fields = sfft.ifftn(spec, axes=(1, 2, 3), norm="ortho", workers=self.workers, overwrite_x=True)
+        fields = fields.reshape(pairs, -1)
+        out = np.empty((2 * pairs, self.index.size), dtype=np.float32)
+        out[0::2] = fields.real[:, self.index]
+        out[1::2] = fields.imag[:, self.index]
+        return out[:n]
