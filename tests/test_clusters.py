@@ -1,0 +1,261 @@
+"""Cluster-level FWE (trialmri.clusters): smoothness against known Gaussian smoothing, the Monte
+Carlo table against an independent brute-force simulation (scipy.ndimage), clustering against
+scipy.ndimage.label, and the cluster table against planted clusters with known atlas regions."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import nibabel as nib
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from trialmri.cli import main
+from trialmri.clusters.acf import SIGMA_TO_FWHM, acf_fwhm, acf_model, estimate_smoothness
+from trialmri.clusters.cluster_table import cluster_table, find_clusters
+from trialmri.clusters.clustsim import SIDES, simulate, size_threshold, threshold_table, z_thresholds
+from trialmri.clusters.neighbours import Neighbours, largest_per_field
+from trialmri.clusters.noise import FieldGenerator
+
+STRUCTURE = {nn: ndimage.generate_binary_structure(3, nn) for nn in (1, 2, 3)}
+
+
+def ellipsoid(shape, fill=0.9) -> np.ndarray:
+    ijk = np.indices(shape)
+    centre = (np.array(shape)[:, None, None, None] - 1) / 2
+    return ((((ijk - centre) / (centre * fill)) ** 2).sum(0)) < 1
+
+
+def smoothed_noise(rng, shape, sigma_vox, n, pad=None) -> np.ndarray:
+    """White noise smoothed by a Gaussian (sigma in voxels) on a padded grid, cropped: stationary,
+    scaled to unit variance by the kernel's own norm; (n, *shape)."""
+    pad = pad or int(math.ceil(4 * sigma_vox)) + 1
+    big = tuple(s + 2 * pad for s in shape)
+    delta = np.zeros(big)
+    delta[tuple(s // 2 for s in big)] = 1.0
+    norm = np.sqrt((ndimage.gaussian_filter(delta, sigma_vox) ** 2).sum())
+    crop = tuple(slice(pad, pad + s) for s in shape)
+    return np.stack([ndimage.gaussian_filter(rng.standard_normal(big), sigma_vox)[crop] / norm for _ in range(n)])
+
+
+@pytest.mark.parametrize("fwhm_mm", [6.0, 8.0, 10.0])
+def test_fwhmx_recovers_known_gaussian_smoothing(fwhm_mm):
+    rng = np.random.default_rng(int(fwhm_mm))
+    shape = (40, 46, 40)
+    sigma_vox = fwhm_mm / 2.0 / SIGMA_TO_FWHM
+    vols = np.moveaxis(smoothed_noise(rng, shape, sigma_vox, 8), 0, -1)
+    mask = ellipsoid(shape)
+    est = estimate_smoothness(vols, mask, (2.0, 2.0, 2.0))
+    # classic per-axis FWHM estimates the kernel's FWHM
+    assert np.allclose(est.fwhm_xyz_mm, fwhm_mm, rtol=0.10), est.fwhm_xyz_mm
+    # a Gaussian kernel of FWHM F gives a Gaussian ACF of FWHM sqrt(2) F; the fit is (almost) all Gaussian
+    assert est.acf_fwhm_mm / math.sqrt(2) == pytest.approx(fwhm_mm, rel=0.10)
+    assert est.acf[0] > 0.9
+    assert est.acf[1] == pytest.approx(math.sqrt(2) * sigma_vox * 2.0, rel=0.10)  # b = sqrt(2) sigma
+    again = estimate_smoothness(vols, mask, (2.0, 2.0, 2.0))
+    assert again.acf == est.acf and again.fwhm_xyz_mm == est.fwhm_xyz_mm  # deterministic
+
+
+def test_fwhmx_recovers_a_mixed_acf_from_generated_fields():
+    acf = (0.6, 4.0, 9.0)
+    mask = ellipsoid((36, 40, 36))
+    gen = FieldGenerator(mask, (2.0, 2.0, 2.0), acf)
+    vals = gen.values(np.random.default_rng(5), 24)
+    vols = np.zeros((*gen.mask.shape, 24), np.float32)
+    vols[gen.mask] = vals.T
+    est = estimate_smoothness(vols, gen.mask, (2.0, 2.0, 2.0))
+    r = np.array([2.0, 4.0, 8.0, 16.0])
+    assert np.allclose(acf_model(r, *est.acf), acf_model(r, *acf), atol=0.05), (est.acf, acf)
+    assert est.acf_fwhm_mm == pytest.approx(acf_fwhm(*acf), rel=0.10)
+
+
+def test_noise_fields_have_unit_variance_and_the_model_correlation():
+    acf = (0.5, 3.0, 6.0)
+    mask = np.ones((30, 30, 30), bool)
+    gen = FieldGenerator(mask, (2.0, 2.0, 2.0), acf)
+    vals = gen.values(np.random.default_rng(1), 64).reshape(64, 30, 30, 30)
+    assert vals.var() == pytest.approx(1.0, abs=0.05)
+    for lag in (1, 2, 4):
+        corr = (vals[:, :-lag] * vals[:, lag:]).mean() / vals.var()
+        assert corr == pytest.approx(float(acf_model(2.0 * lag, *acf)), abs=0.03)
+
+
+def test_neighbour_clusters_equal_scipy_label():
+    rng = np.random.default_rng(2)
+    shape = (22, 25, 21)
+    mask = rng.random(shape) > 0.15
+    fields = smoothed_noise(rng, shape, 1.0, 4)
+    vals = fields[:, mask]
+    supra = np.abs(vals) > 0.8
+    nb = Neighbours(mask)
+    for sign in (None, vals > 0):
+        found = nb.labels_all(supra, sign)
+        for nn in (1, 2, 3):
+            field, voxel, label, n_labels = found[nn]
+            for f in range(4):
+                ours = np.zeros(shape, np.int64)
+                ours[tuple(np.argwhere(mask)[voxel[field == f]].T)] = label[field == f] + 1
+                ref = np.zeros(shape, np.int64)
+                for part in ([supra[f]] if sign is None else [supra[f] & sign[f], supra[f] & ~sign[f]]):
+                    vol = np.zeros(shape, bool)
+                    vol[mask] = part
+                    lab, k = ndimage.label(vol, STRUCTURE[nn])
+                    ref[lab > 0] = lab[lab > 0] + ref.max()
+                # same partition: a one-to-one map between our labels and scipy's
+                pairs = set(zip(ours[ref > 0], ref[ref > 0]))
+                assert (ours > 0).sum() == (ref > 0).sum()
+                assert len(pairs) == len({a for a, _ in pairs}) == len({b for _, b in pairs})
+            best = largest_per_field(field, label, n_labels, 4)
+            assert best.shape == (4,) and best.min() > 0
+
+
+def test_size_threshold_definition():
+    # 100 fields: largest clusters 0..99 once each -> a(s) = (100 - s)/100
+    sizes = np.arange(100)
+    c = size_threshold(sizes, 0.05)
+    assert math.ceil(c) == 95  # a(95) = 0.05 <= alpha < a(94) = 0.06
+    assert 94 < c <= 95
+    assert math.ceil(size_threshold(np.zeros(50, int), 0.05)) == 1  # no cluster ever: any cluster survives
+
+
+def brute_force_max_sizes(rng, mask, sigma_vox, pthr, n):
+    """Independent reference: scipy.ndimage.gaussian_filter fields, scipy.ndimage.label clusters."""
+    z = z_thresholds(pthr)
+    out = {(nn, side): np.zeros(n, int) for nn in (1, 3) for side in SIDES}
+    for i, field in enumerate(smoothed_noise(rng, mask.shape, sigma_vox, n)):
+        cases = {"1-sided": [(field > z["1-sided"]) & mask],
+                 "2-sided": [(np.abs(field) > z["2-sided"]) & mask],
+                 "bisided": [(field > z["2-sided"]) & mask, (field < -z["2-sided"]) & mask]}
+        for side, parts in cases.items():
+            for nn in (1, 3):
+                best = 0
+                for part in parts:
+                    lab, k = ndimage.label(part, STRUCTURE[nn])
+                    if k:
+                        best = max(best, int(np.bincount(lab.ravel())[1:].max()))
+                out[(nn, side)][i] = best
+    return out
+
+
+def test_clustsim_agrees_with_brute_force_simulation():
+    mask = ellipsoid((26, 28, 24), fill=0.95)
+    sigma_vox = 1.5
+    b_mm = math.sqrt(2) * sigma_vox * 3.0  # Gaussian kernel sigma s -> ACF exp(-r^2/(4 s^2)), b = sqrt(2) s
+    n, pthr = 1500, 0.01
+    ours = simulate(mask, (3.0, 3.0, 3.0), (1.0, b_mm, 1.0), [pthr], n, seed=11)
+    ref = brute_force_max_sizes(np.random.default_rng(12), mask, sigma_vox, pthr, n)
+    table = threshold_table(ours, [0.1, 0.05])
+    for (nn, side), brute in ref.items():
+        for alpha in (0.1, 0.05):
+            need = math.ceil(table[f"NN{nn}"][side]["0.01"][str(alpha)])
+            frac_ours = np.mean(ours.sizes[(nn, side, pthr)] >= need)
+            frac_brute = np.mean(brute >= need)
+            tol = 4 * math.sqrt(2 * alpha * (1 - alpha) / n)
+            assert abs(frac_brute - frac_ours) <= tol, (nn, side, alpha, need, frac_ours, frac_brute)
+        # whole distributions: medians of the largest cluster within Monte Carlo error
+        a, b = np.median(ours.sizes[(nn, side, pthr)]), np.median(brute)
+        assert abs(a - b) <= max(2.0, 0.12 * b), (nn, side, a, b)
+
+
+def test_cluster_sizes_grow_with_smoothness_and_shrink_with_looser_alpha():
+    mask = ellipsoid((24, 26, 22))
+    tables = [threshold_table(simulate(mask, (2.0, 2.0, 2.0), (1.0, b, 1.0), [0.01, 0.001], 400, seed=3),
+                              [0.1, 0.05, 0.01]) for b in (2.0, 3.5)]
+    for nn in ("NN1", "NN2", "NN3"):
+        for side in SIDES:
+            for p in ("0.01", "0.001"):
+                smooth, smoother = tables[0][nn][side][p], tables[1][nn][side][p]
+                assert smoother["0.05"] > smooth["0.05"]
+                assert smooth["0.1"] <= smooth["0.05"] <= smooth["0.01"]
+            assert tables[0][nn][side]["0.001"]["0.05"] <= tables[0][nn][side]["0.01"]["0.05"]
+        assert tables[0]["NN1"][side]["0.01"]["0.05"] <= tables[0]["NN3"][side]["0.01"]["0.05"]
+
+
+def test_clustsim_program_is_deterministic_and_thread_independent(tmp_path):
+    mask = ellipsoid((20, 22, 20))
+    nib.save(nib.Nifti1Image(mask.astype(np.uint8), np.diag([2.0, 2.0, 2.0, 1.0])), tmp_path / "mask.nii.gz")
+    outs = []
+    for run, threads in (("a", 1), ("b", 1), ("c", 2)):
+        assert main(["clustsim", "--mask", str(tmp_path / "mask.nii.gz"), "--acf", "0.6", "4", "8",
+                     "--pthr", "0.005", "0.001", "--athr", "0.05", "0.01", "--iter", "100", "--seed", "9",
+                     "--threads", str(threads), "--out-prefix", str(tmp_path / run)]) == 0
+        outs.append(json.loads((tmp_path / f"{run}.json").read_text()))
+    assert outs[0] == outs[1] == outs[2]
+    assert set(outs[0]) >= {"NN1", "NN2", "NN3"}
+    assert set(outs[0]["NN2"]) == set(SIDES)
+    assert set(outs[0]["NN2"]["bisided"]) == {"0.005", "0.001"}
+    assert set(outs[0]["NN2"]["bisided"]["0.005"]) == {"0.05", "0.01"}
+    text = (tmp_path / "a.NN2_bisided.1D").read_text()
+    assert "alpha=0.05" in text and f"{outs[0]['NN2']['bisided']['0.005']['0.05']:.1f}" in text
+
+
+def test_fwhmx_program_writes_the_contract(tmp_path):
+    rng = np.random.default_rng(4)
+    vols = np.moveaxis(smoothed_noise(rng, (24, 26, 24), 1.3, 5), 0, -1).astype(np.float32)
+    nib.save(nib.Nifti1Image(vols, np.diag([2.0, 2.0, 2.0, 1.0])), tmp_path / "resid.nii.gz")
+    nib.save(nib.Nifti1Image(ellipsoid((24, 26, 24)).astype(np.uint8), np.diag([2.0, 2.0, 2.0, 1.0])),
+             tmp_path / "mask.nii.gz")
+    assert main(["fwhmx", "--input", str(tmp_path / "resid.nii.gz"), "--mask", str(tmp_path / "mask.nii.gz"),
+                 "--detrend", "--out-prefix", str(tmp_path / "sm")]) == 0
+    out = json.loads((tmp_path / "sm.json").read_text())
+    assert len(out["acf"]) == 3 and len(out["fwhm_xyz_mm"]) == 3 and out["acf_fwhm_mm"] > 0
+    assert np.allclose(out["fwhm_xyz_mm"], 1.3 * 2 * SIGMA_TO_FWHM, rtol=0.15)
+
+
+def test_fwhmx_program_names_a_mask_on_another_grid(tmp_path, capsys):
+    nib.save(nib.Nifti1Image(np.zeros((8, 8, 8, 3), np.float32), np.eye(4)), tmp_path / "r.nii.gz")
+    nib.save(nib.Nifti1Image(np.ones((9, 8, 8), np.uint8), np.eye(4)), tmp_path / "m.nii.gz")
+    assert main(["fwhmx", "--input", str(tmp_path / "r.nii.gz"), "--mask", str(tmp_path / "m.nii.gz"),
+                 "--out-prefix", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "m.nii.gz" in err and "resample" in err
+
+
+def mni_grid(voxel=3.0):
+    shape = (61, 73, 61)
+    affine = np.diag([voxel, voxel, voxel, 1.0])
+    affine[:3, 3] = [-90.0, -126.0, -72.0]
+    return shape, affine
+
+
+def test_cluster_table_finds_planted_clusters_with_atlas_labels():
+    shape, affine = mni_grid()
+    ijk = np.indices(shape).reshape(3, -1)
+    xyz = (affine[:3, :3] @ ijk + affine[:3, 3:4]).reshape(3, *shape)
+    p = np.ones(shape)
+    stat = np.zeros(shape)
+    sign = np.zeros(shape)
+    planted = {"amygdala": ((-24.0, -3.0, -18.0), 8.0, +1), "frontal": ((30.0, 54.0, 12.0), 10.0, -1),
+               "small": ((0.0, -60.0, 30.0), 3.5, +1)}
+    for centre, radius, s in planted.values():
+        d = np.sqrt(sum((xyz[a] - centre[a]) ** 2 for a in range(3)))
+        blob = d <= radius
+        p[blob] = 1e-4 * (1 + d[blob])  # smallest at the centre
+        stat[blob] = 20 - d[blob]
+        sign[blob] = s
+    mask = np.ones(shape, bool)
+    small = int((np.sqrt(sum((xyz[a] - planted["small"][0][a]) ** 2 for a in range(3))) <= 3.5).sum())
+    labels = find_clusters(p, mask, 0.005, 1, small + 1)
+    assert labels.max() == 2  # the small blob is below the size threshold
+    table = cluster_table(labels, affine, stat, p, "F", sign)
+    frontal, amygdala = table.iloc[0], table.iloc[1]  # numbered by size: the frontal blob is larger
+    assert frontal["voxels"] > amygdala["voxels"]
+    assert frontal["volume_mm3"] == pytest.approx(frontal["voxels"] * 27.0)
+    for row, (centre, _, s) in ((frontal, planted["frontal"]), (amygdala, planted["amygdala"])):
+        assert np.allclose([row["peak_x"], row["peak_y"], row["peak_z"]], centre, atol=1.5)
+        assert np.allclose([row["com_x"], row["com_y"], row["com_z"]], centre, atol=1.5)
+        assert row["peak_F"] == pytest.approx(20.0, abs=1.5) and row["sign"] == ("+" if s > 0 else "-")
+    assert "Left_Amygdala" in amygdala["harvard_oxford_peak"]
+    assert "Amygdala_L" in amygdala["aal_peak"]
+    assert "Frontal" in frontal["harvard_oxford_regions"]
+    shares = [float(part.split("%")[0]) for part in amygdala["aal_regions"].split("; ")]
+    assert sum(shares) == pytest.approx(100.0, abs=0.5)
+    # bi-sided: touching positive and negative voxels are separate clusters
+    p2 = np.ones(shape)
+    p2[30:34, 30:40, 30:34] = 1e-4
+    sign2 = np.ones(shape)
+    sign2[30:34, 35:40, 30:34] = -1
+    assert find_clusters(p2, mask, 0.005, 1, 1).max() == 1
+    assert find_clusters(p2, mask, 0.005, 1, 1, sign2).max() == 2
