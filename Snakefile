@@ -14,6 +14,7 @@ include: "rules/dti.smk"
 include: "rules/dti_group.smk"
 include: "rules/rsfmri.smk"
 include: "rules/rsfmri_group.smk"
+include: "rules/rsfmri_clusters.smk"
 
 
 rule all:
@@ -41,4 +42,8 @@ rule all:
             *LME_OUTPUTS.values(),
             rules.lme_table.output.afni_table,
             rules.plot_group_lme.output.figure,
+            *CLUSTSIM_OUTPUTS,
+            *rules.clusters.output,
+            rules.plot_clusters.output.figure,
+            rules.cluster_summary.output.summary,
         ),

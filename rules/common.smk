@@ -11,6 +11,7 @@ from trialmri.dwi import fsl_commands as FSL
 from trialmri.fc import afni_commands as AFNI
 from trialmri.fc.group_sessions import formula_variables, model_terms
 from trialmri.lme import afni_commands as AFNI_LME
+from trialmri.clusters import afni_commands as AFNI_CLUSTERS
 from trialmri.templates import SPACE as NATIVE_SPACE
 from trialmri.inventory import inventory_status
 
@@ -372,6 +373,13 @@ for _seed, _formula in RS_FORMULAS.items():
             f"config rsfmri.group_model.term {RS_GROUP['term']!r} is not a term of seed {_seed}'s formula "
             f"{_formula!r} (terms: {', '.join(model_terms(_formula))}); write it as R names it"
         )
+
+
+RS_CLUSTERS = RS["clusters"]
+CLUSTSIM_PTHR = sorted({*RS_CLUSTERS["table_pthr"], RS_CLUSTERS["pthr"]}, reverse=True)
+CLUSTSIM_ATHR = sorted(
+    {*RS_CLUSTERS["table_alpha"], RS_CLUSTERS["alpha"]}, reverse=True
+)
 
 
 def rs_group_file(name):

@@ -15,13 +15,15 @@ from pathlib import Path
 
 import nibabel as nib
 import numpy as np
+import pandas as pd
 
 from trialmri import __version__
 from trialmri.clusters.acf import estimate_smoothness
+from trialmri.clusters.afni_commands import TABLE_SUFFIXES
 from trialmri.clusters.clustsim import SIDES, min_cluster_voxels, prob_key, simulate, text_tables, threshold_table
 from trialmri.clusters.cluster_table import DEFAULT_ATLASES, cluster_table, find_clusters
 from trialmri.grids import same_grid
-from trialmri.io import save_nifti, write_json, write_tsv
+from trialmri.io import read_tsv, save_nifti, write_json, write_tsv
 from trialmri.lme.lme_files import stat_volume, term_sign
 
 ENGINE_FWHMX = "trialmri native (FFT ACF, 3dFWHMx -acf conventions)"
@@ -122,8 +124,9 @@ def apply_threshold(stats_path, sidecar_path, mask_path, clustsim_path, term: st
     stats = np.asarray(img.dataobj, dtype=np.float32)
     volumes = meta_in.get("volumes", [])
     f_entry = next((v for v in volumes if v.get("term") == term and v.get("stat") == "F"), None)
-    if not meta_in.get("fitted", True) or f_entry is None:
-        reason = meta_in.get("reason") or f"term {term!r} is not in the model"
+    if not meta_in.get("fitted", True) or f_entry is None or not sim.get("fitted", True):
+        reason = (meta_in.get("reason") if not meta_in.get("fitted", True) else None) or \
+            (f"term {term!r} is not in the model" if f_entry is None else sim.get("reason"))
         labels = np.zeros(img.shape[:3], dtype=np.int32)
         table = cluster_table(labels, img.affine, labels, np.ones(labels.shape), atlases=atlases)
         out.update({"clusters": 0, "reason": reason})
@@ -147,3 +150,46 @@ def apply_threshold(stats_path, sidecar_path, mask_path, clustsim_path, term: st
     write_tsv(table_out, table)
     write_json(sidecar_out, out)
     return out
+
+
+def write_acf_words(path, smoothness: dict) -> Path:
+    """The ACF's ``a b c`` on one line (3dClustSim -acf's arguments); ``n/a`` when not estimated."""
+    words = " ".join(repr(float(v)) for v in smoothness["acf"]) if smoothness.get("fitted", True) else "n/a"
+    path = Path(path)
+    path.write_text(words + "\n")
+    return path
+
+
+def write_not_estimated(path, reason: str, tables_prefix=None) -> dict:
+    """The JSON of a step that could not run (``"fitted": false`` and why); with ``tables_prefix``
+    also the nine clustsim tables, each saying so."""
+    out = {"fitted": False, "reason": reason, "version": __version__}
+    write_json(path, out)
+    if tables_prefix is not None:
+        for suffix in TABLE_SUFFIXES:
+            Path(f"{tables_prefix}{suffix}").write_text(f"# trialmri clustsim: not run: {reason}\n")
+    return out
+
+
+SUMMARY_KEYS = ("term", "pthr", "alpha", "nn", "sided", "min_voxels")
+
+
+def summarize_clusters(seeds, tables, sidecars) -> pd.DataFrame:
+    """All seeds' cluster tables stacked, with each seed's threshold; a seed without clusters gets
+    one row saying why (``note``)."""
+    parts = []
+    for seed, table_path, sidecar_path in zip(seeds, tables, sidecars):
+        meta = json.loads(Path(sidecar_path).read_text())
+        table = read_tsv(table_path)
+        head = {"seed": seed, **{k: meta.get(k) for k in SUMMARY_KEYS}}
+        if table.empty:
+            note = meta.get("reason") or f"no cluster of at least {meta.get('min_voxels')} voxels"
+            parts.append(pd.DataFrame([{**head, "note": note}]))
+        else:
+            parts.append(table.assign(**head, note=""))
+    out = pd.concat(parts, ignore_index=True)
+    for col in ("nn", "min_voxels", "cluster", "voxels"):
+        if col in out:
+            out[col] = pd.to_numeric(out[col]).astype("Int64")
+    first = ["seed", *SUMMARY_KEYS, "cluster"]
+    return out[first + [c for c in out.columns if c not in first]]

@@ -1,0 +1,265 @@
+# rsfMRI arm, cluster-level FWE (study 000): per seed, the smoothness of the LME residuals
+# (3dFWHMx -acf), the Monte Carlo cluster-size table (3dClustSim -acf), and the clusters of the
+# term of interest at p < pthr with at least the simulated size: label map, table with MNI peaks
+# and atlas labels, figure. Engines from config rsfmri.engines.fwhmx / .clustsim; both variants
+# write the same files.
+
+CLUSTERS = {
+    "fit_mask": rs_group_file(f"{RS_GRID}_roi-{{seed}}_desc-lmefit_mask.nii.gz"),
+    "acf": rs_group_file(f"{RS_GRID}_roi-{{seed}}_desc-lme_acf.json"),
+    "acf_words": rs_group_file(f"{RS_GRID}_roi-{{seed}}_desc-lme_acf.txt"),
+    "clustsim": rs_group_file(f"{RS_GRID}_roi-{{seed}}_desc-clustsim"),
+    "dseg": rs_group_file(f"{RS_GRID}_roi-{{seed}}_desc-clusters_dseg.nii.gz"),
+    "table": rs_group_file(f"{RS_GRID}_roi-{{seed}}_desc-clusters.tsv"),
+    "sidecar": rs_group_file(f"{RS_GRID}_roi-{{seed}}_desc-clusters.json"),
+}
+CLUSTSIM_OUTPUTS = [
+    CLUSTERS["clustsim"] + suffix for suffix in (".json", *AFNI_CLUSTERS.TABLE_SUFFIXES)
+]
+
+
+rule lme_fit_mask:
+    input:
+        fitmask=LME_OUTPUTS["fitmask"],
+    output:
+        mask=CLUSTERS["fit_mask"],
+    log:
+        logs("lme_fit_mask", "roi-{seed}"),
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/lme_fit_mask.py"
+
+
+if RS_ENGINES["fwhmx"] == "native":
+
+    rule fwhmx:
+        input:
+            resid=LME_OUTPUTS["resid"],
+            mask=rules.lme_fit_mask.output.mask,
+        output:
+            acf=CLUSTERS["acf"],
+            words=CLUSTERS["acf_words"],
+        log:
+            logs("fwhmx", "roi-{seed}"),
+        conda:
+            "../envs/trialmri.yaml"
+        resources:
+            mem_mb=4000,
+            runtime=10,
+        script:
+            "../scripts/fwhmx.py"
+
+else:
+
+    rule run_3dfwhmx:
+        input:
+            resid=LME_OUTPUTS["resid"],
+            mask=rules.lme_fit_mask.output.mask,
+        output:
+            stdout=temp(deriv("work/3dfwhmx/roi-{seed}_fwhmx.txt")),
+            acf_1d=temp(deriv("work/3dfwhmx/roi-{seed}_acf.1D")),
+        log:
+            logs("run_3dfwhmx", "roi-{seed}"),
+        container:
+            config["containers"]["afni"]
+        resources:
+            mem_mb=4000,
+            runtime=30,
+        shell:
+            AFNI_CLUSTERS.fwhmx_command(
+                "{input.resid:q}",
+                "{input.mask:q}",
+                "{output.acf_1d:q}",
+                "{output.stdout:q}",
+            )
+            + " 2> {log:q}"
+
+    rule fwhmx:
+        input:
+            stdout=rules.run_3dfwhmx.output.stdout,
+        output:
+            acf=CLUSTERS["acf"],
+            words=CLUSTERS["acf_words"],
+        log:
+            logs("fwhmx", "roi-{seed}"),
+        conda:
+            "../envs/trialmri.yaml"
+        resources:
+            mem_mb=1000,
+            runtime=5,
+        params:
+            container=config["containers"]["afni"],
+        script:
+            "../scripts/convert_3dfwhmx.py"
+
+
+if RS_ENGINES["clustsim"] == "native":
+
+    rule clustsim:
+        input:
+            mask=rules.lme_fit_mask.output.mask,
+            acf=CLUSTERS["acf"],
+        output:
+            CLUSTSIM_OUTPUTS,
+        log:
+            logs("clustsim", "roi-{seed}"),
+        conda:
+            "../envs/trialmri.yaml"
+        threads: RS_CLUSTERS["threads"]
+        resources:
+            mem_mb=4000,
+            runtime=60,
+        params:
+            prefix=CLUSTERS["clustsim"],
+            pthr=CLUSTSIM_PTHR,
+            athr=CLUSTSIM_ATHR,
+            iterations=RS_CLUSTERS["iterations"],
+            seed=RS_CLUSTERS["seed"],
+        script:
+            "../scripts/clustsim.py"
+
+else:
+
+    rule run_3dclustsim:
+        input:
+            mask=rules.lme_fit_mask.output.mask,
+            words=CLUSTERS["acf_words"],
+        output:
+            work=temp(directory(deriv("work/3dclustsim/roi-{seed}"))),
+        log:
+            logs("run_3dclustsim", "roi-{seed}"),
+        container:
+            config["containers"]["afni"]
+        threads: RS_CLUSTERS["threads"]
+        resources:
+            mem_mb=4000,
+            runtime=4 * 60,
+        params:
+            prefix=lambda wildcards, output: f"{output.work}/clustsim",
+        shell:
+            "mkdir -p {output.work:q} && OMP_NUM_THREADS={threads} "
+            + AFNI_CLUSTERS.clustsim_command(
+                "{input.mask:q}",
+                "{input.words:q}",
+                CLUSTSIM_PTHR,
+                CLUSTSIM_ATHR,
+                RS_CLUSTERS["iterations"],
+                RS_CLUSTERS["seed"],
+                "{params.prefix:q}",
+            )
+            + " > {log:q} 2>&1"
+
+    rule clustsim:
+        input:
+            work=rules.run_3dclustsim.output.work,
+            acf=CLUSTERS["acf"],
+            mask=rules.lme_fit_mask.output.mask,
+        output:
+            CLUSTSIM_OUTPUTS,
+        log:
+            logs("clustsim", "roi-{seed}"),
+        conda:
+            "../envs/trialmri.yaml"
+        resources:
+            mem_mb=1000,
+            runtime=5,
+        params:
+            prefix=CLUSTERS["clustsim"],
+            iterations=RS_CLUSTERS["iterations"],
+            seed=RS_CLUSTERS["seed"],
+            container=config["containers"]["afni"],
+        script:
+            "../scripts/convert_3dclustsim.py"
+
+
+rule clusters:
+    input:
+        stats=LME_OUTPUTS["stats"],
+        sidecar=LME_OUTPUTS["sidecar"],
+        mask=rules.lme_fit_mask.output.mask,
+        clustsim=CLUSTSIM_OUTPUTS[0],
+    output:
+        dseg=CLUSTERS["dseg"],
+        table=report(
+            CLUSTERS["table"],
+            caption="../report/rs_clusters_table.rst",
+            category="rsfMRI group level",
+            subcategory="clusters",
+            labels={"seed": "{seed}", "table": "clusters"},
+        ),
+        sidecar=CLUSTERS["sidecar"],
+    log:
+        logs("clusters", "roi-{seed}"),
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        term=RS_GROUP["term"],
+        pthr=RS_CLUSTERS["pthr"],
+        alpha=RS_CLUSTERS["alpha"],
+        nn=RS_CLUSTERS["nn"],
+        sided=RS_CLUSTERS["sided"],
+        atlases=RS_CLUSTERS["atlases"],
+        atlas_probability=RS_CLUSTERS["atlas_probability"],
+    script:
+        "../scripts/clusters.py"
+
+
+rule plot_clusters:
+    input:
+        dseg=rules.clusters.output.dseg,
+        table=rules.clusters.output.table,
+        sidecar=rules.clusters.output.sidecar,
+        stats=LME_OUTPUTS["stats"],
+        lme=LME_OUTPUTS["sidecar"],
+        template=rules.write_template.output.t1w,
+    output:
+        figure=report(
+            rs_group_file(f"figures/{RS_GRID}_roi-{{seed}}_desc-clusters.png"),
+            caption="../report/rs_clusters_figure.rst",
+            category="rsfMRI group level",
+            subcategory="clusters",
+            labels={"seed": "{seed}", "figure": "clusters"},
+        ),
+    log:
+        logs("plot_clusters", "roi-{seed}"),
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        term=RS_GROUP["term"],
+    script:
+        "../scripts/plot_clusters.py"
+
+
+rule cluster_summary:
+    input:
+        tables=expand(rules.clusters.output.table, seed=RS_SEED_NAMES),
+        sidecars=expand(rules.clusters.output.sidecar, seed=RS_SEED_NAMES),
+    output:
+        summary=report(
+            rs_group_file("desc-clusters_summary.tsv"),
+            caption="../report/rs_clusters_summary.rst",
+            category="rsfMRI group level",
+            subcategory="clusters",
+            labels={"seed": "all", "table": "summary"},
+        ),
+    log:
+        logs("cluster_summary", "group"),
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        seeds=RS_SEED_NAMES,
+    script:
+        "../scripts/cluster_summary.py"
