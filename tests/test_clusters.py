@@ -188,7 +188,7 @@ def test_clustsim_program_is_deterministic_and_thread_independent(tmp_path):
     assert set(outs[0]["NN2"]["bisided"]) == {"0.005", "0.001"}
     assert set(outs[0]["NN2"]["bisided"]["0.005"]) == {"0.05", "0.01"}
     text = (tmp_path / "a.NN2_bisided.1D").read_text()
-    assert "alpha=0.05" in text and f"{outs[0]['NN2']['bisided']['0.005']['0.05']:.1f}" in text
+    assert "#  pthr  | .05000 .01000" in text and f"{outs[0]['NN2']['bisided']['0.005']['0.05']:.1f}" in text
 
 
 def test_fwhmx_program_writes_the_contract(tmp_path):

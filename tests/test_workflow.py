@@ -20,6 +20,7 @@ HELD_BACK = ("d08", "r08")  # subjects whose files "arrive" after the first run
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 DTI_ROIS, OUTCOMES = CONFIG["dti"]["rois"], CONFIG["dti"]["statistics"]["outcomes"]
 RS_SEEDS = CONFIG["rsfmri"]["seeds"]["regions"]
+CLUSTSIM_ITERATIONS = 1000  # the default 10,000 takes ~30 s per seed on the tiny grid
 
 
 def snakemake(work, *args, check=True):
@@ -37,7 +38,8 @@ def first_run(tiny_bids, tmp_path_factory):
         for folder in (bids, bids / "derivatives" / "fmriprep"):
             if (folder / f"sub-{sub}").exists():
                 shutil.move(folder / f"sub-{sub}", work / "held" / folder.relative_to(bids) / f"sub-{sub}")
-    (work / "config.yaml").write_text(f"bids_dir: {bids}\noutput_dir: {work / 'results'}\n")
+    (work / "config.yaml").write_text(f"bids_dir: {bids}\noutput_dir: {work / 'results'}\n"
+                                      f"rsfmri:\n  clusters:\n    iterations: {CLUSTSIM_ITERATIONS}\n")
     before = digests(bids)
     snakemake(work, "--cores", "2")
     assert digests(bids) == before, "the workflow wrote into the input dataset"
@@ -233,6 +235,42 @@ def test_group_lme_per_seed_on_every_usable_session(first_run, tiny_bids):
         assert figure.stat().st_size > 20_000
 
 
+def test_clusters_per_seed_with_their_threshold_table_and_labels(first_run):
+    """Per seed: the residuals' ACF, the simulated cluster-size table for it, and the clusters of
+    group:treatment at p < 0.005 with at least ceil(C(0.005, 0.05)) voxels (NN1, 2-sided for the
+    one-df term); the label map, table, summary and figure agree with each other."""
+    group = first_run / "results" / "group" / "rsfmri"
+    summary = pd.read_csv(group / "desc-clusters_summary.tsv", sep="\t")
+    assert set(summary.seed) == set(RS_SEEDS)
+    for seed in RS_SEEDS:
+        stem = group / f"space-MNI152NLin2009cAsym_roi-{seed}_desc"
+        acf = json.loads(Path(f"{stem}-lme_acf.json").read_text())
+        a, b, c = acf["acf"]
+        assert 0 < a < 1 and b > 0 and c > 0 and 2.0 < np.mean(acf["fwhm_xyz_mm"]) < 20.0
+        assert Path(f"{stem}-lme_acf.txt").read_text().split() == [repr(v) for v in acf["acf"]]
+        sim = json.loads(Path(f"{stem}-clustsim.json").read_text())
+        assert sim["acf"] == acf["acf"] and sim["iterations"] == CLUSTSIM_ITERATIONS
+        assert sim["mask_voxels"] == int((np.asarray(nib.load(f"{stem}-lmefit_mask.nii.gz").dataobj) > 0).sum())
+        meta = json.loads(Path(f"{stem}-clusters.json").read_text())
+        assert (meta["term"], meta["pthr"], meta["alpha"], meta["nn"], meta["sided"]) == (
+            "group:treatment", 0.005, 0.05, 1, "2-sided")
+        assert meta["min_voxels"] == int(np.ceil(sim["NN1"]["2-sided"]["0.005"]["0.05"] - 1e-9))
+        labels = np.asarray(nib.load(f"{stem}-clusters_dseg.nii.gz").dataobj)
+        table = pd.read_csv(f"{stem}-clusters.tsv", sep="\t")
+        assert labels.max() == len(table) == meta["clusters"]
+        assert list(np.bincount(labels.ravel())[1:]) == list(table.voxels)
+        assert (table.voxels >= meta["min_voxels"]).all()
+        stats = np.asarray(nib.load(f"{stem}-lme_stats.nii.gz").dataobj)
+        volumes = json.loads(Path(f"{stem}-lme_stats.json").read_text())["volumes"]
+        p = stats[..., volumes.index({"term": "group:treatment", "stat": "p", "df_num": 1,
+                                      "df_den": meta["df_den"]})]
+        assert np.all(p[labels > 0] < 0.005)
+        rows = summary[summary.seed == seed]
+        assert len(rows) == max(len(table), 1)
+        figure = group / "figures" / f"space-MNI152NLin2009cAsym_roi-{seed}_desc-clusters.png"
+        assert figure.stat().st_size > 10_000
+
+
 def test_nothing_to_do_after_a_complete_run(first_run):
     out = snakemake(first_run, "-n").stdout
     assert planned_jobs(out) == set() and "Nothing to be done" in out
@@ -255,7 +293,9 @@ def test_new_subjects_plan_only_their_jobs_and_the_group_jobs(first_run):
     figures = {("plot_dti_scatter", f"roi={roi}, outcome={outcome}") for roi in DTI_ROIS for outcome in OUTCOMES}
     group = {(rule, "") for rule in ("extract_roi_md", "build_dti_table", "test_dti_groups", "fit_dti_models",
                                      "collect_dwi_outliers", "rs_group_sessions")}
-    group |= {(rule, f"seed={seed}") for seed in RS_SEEDS for rule in ("lme_table", "group_lme", "plot_group_lme")}
+    group |= {(rule, f"seed={seed}") for seed in RS_SEEDS for rule in (
+        "lme_table", "group_lme", "plot_group_lme", "lme_fit_mask", "fwhmx", "clustsim", "clusters", "plot_clusters")}
+    group.add(("cluster_summary", ""))
     assert jobs == {("check_subject_inputs", f"subject={s}") for s in HELD_BACK} | per_session | per_subject | {
         ("check_phenotype", ""), ("collect_input_qc", ""), ("all", "")} | group | figures
 

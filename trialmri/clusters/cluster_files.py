@@ -177,19 +177,19 @@ SUMMARY_KEYS = ("term", "pthr", "alpha", "nn", "sided", "min_voxels")
 def summarize_clusters(seeds, tables, sidecars) -> pd.DataFrame:
     """All seeds' cluster tables stacked, with each seed's threshold; a seed without clusters gets
     one row saying why (``note``)."""
-    parts = []
+    parts, columns = [], []
     for seed, table_path, sidecar_path in zip(seeds, tables, sidecars):
         meta = json.loads(Path(sidecar_path).read_text())
         table = read_tsv(table_path)
+        columns += [c for c in table.columns if c not in columns]
         head = {"seed": seed, **{k: meta.get(k) for k in SUMMARY_KEYS}}
         if table.empty:
             note = meta.get("reason") or f"no cluster of at least {meta.get('min_voxels')} voxels"
             parts.append(pd.DataFrame([{**head, "note": note}]))
         else:
             parts.append(table.assign(**head, note=""))
-    out = pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True).reindex(columns=["seed", *SUMMARY_KEYS, *columns, "note"])
     for col in ("nn", "min_voxels", "cluster", "voxels"):
         if col in out:
             out[col] = pd.to_numeric(out[col]).astype("Int64")
-    first = ["seed", *SUMMARY_KEYS, "cluster"]
-    return out[first + [c for c in out.columns if c not in first]]
+    return out

@@ -133,17 +133,22 @@ def min_cluster_voxels(table: dict, nn: int, side: str, pthr: float, alpha: floa
 
 
 def text_tables(table: dict, header: dict) -> dict[str, str]:
-    """AFNI-style text tables, one per NN and sidedness: ``{"NN1_1sided": text, ...}``."""
+    """Text tables in 3dClustSim's .1D layout, one per NN and sidedness: ``{"NN1_1sided": text}``.
+
+    Comment lines (``#``), the alphas as ``#  pthr  | .05000 .01000``, then one row per p: the p
+    and one cluster size (voxels) per alpha."""
     out = {}
     for nn_key, by_side in table.items():
         for side, by_p in by_side.items():
             alphas = list(next(iter(by_p.values())).keys())
-            lines = ["# trialmri clustsim (3dClustSim -acf layout)"]
+            lines = ["# trialmri clustsim (3dClustSim -acf table layout)"]
             lines += [f"# {k}: {v}" for k, v in header.items()]
-            lines.append(f"# Grid: cluster sizes in voxels; {nn_key} clustering, {side} thresholding")
-            lines.append("#  pthr  | " + " ".join(f"{'alpha=' + a:>10}" for a in alphas))
-            lines.append("# ------ | " + " ".join(["-" * 10] * len(alphas)))
+            lines.append(f"# {side} thresholding")
+            lines.append("# CLUSTER SIZE THRESHOLD(pthr,alpha) in Voxels")
+            lines.append(f"# -NN {nn_key[2:]}  | alpha = Prob(Cluster >= given size)")
+            lines.append("#  pthr  | " + " ".join(f"{float(a):.5f}".lstrip("0") for a in alphas))
+            lines.append("# ------ | " + " ".join(["------"] * len(alphas)))
             for p, by_a in by_p.items():
-                lines.append(f" {p:<8}  " + " ".join(f"{by_a[a]:>10.1f}" for a in alphas))
+                lines.append(f" {float(p):.6f} " + " ".join(f"{by_a[a]:7.1f}" for a in alphas))
             out[f"{nn_key}_{side.replace('-', '')}"] = "\n".join(lines) + "\n"
     return out
