@@ -259,3 +259,33 @@ def test_cluster_table_finds_planted_clusters_with_atlas_labels():
     sign2[30:34, 35:40, 30:34] = -1
     assert find_clusters(p2, mask, 0.005, 1, 1).max() == 1
     assert find_clusters(p2, mask, 0.005, 1, 1, sign2).max() == 2
+
+
+def test_fft_acf_equals_the_pair_sums_of_its_definition():
+    """empirical_acf (FFT, all offsets at once) against 3dFWHMx's definition written out per offset:
+    sum over mask pairs (x, x+d) of (f(x) - mean)(f(x+d) - mean) / (var (n_d - 1)), mean over volumes."""
+    from trialmri.clusters.acf import empirical_acf
+
+    rng = np.random.default_rng(8)
+    shape = (14, 15, 13)
+    mask = ellipsoid(shape, fill=1.0) & (rng.random(shape) > 0.1)
+    vols = np.moveaxis(smoothed_noise(rng, shape, 1.0, 3), 0, -1) + 5.0
+    voxel = (2.0, 2.5, 3.0)
+    radius, acf = empirical_acf(vols, mask, voxel, 7.5)
+    checked = 0
+    for d in [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (2, -1, 1), (-3, 0, 0), (0, 2, -1)]:
+        r = float(np.sqrt(sum((a * v) ** 2 for a, v in zip(d, voxel))))
+        src = tuple(slice(max(0, -a), n - max(0, a)) for a, n in zip(d, shape))
+        dst = tuple(slice(max(0, a), n - max(0, -a)) for a, n in zip(d, shape))
+        pair = mask[src] & mask[dst]
+        values = []
+        for k in range(vols.shape[-1]):
+            f = vols[..., k]
+            mean, var = f[mask].mean(), f[mask].var(ddof=1)
+            values.append(((f[src] - mean) * (f[dst] - mean))[pair].sum() / (var * (pair.sum() - 1)))
+        hit = np.isclose(radius, r)
+        # offsets d and -d are the same pairs; every offset at this radius with this |d| pattern is listed
+        assert hit.any()
+        assert np.any(np.isclose(acf[hit], np.mean(values), rtol=1e-9, atol=1e-12)), (d, acf[hit], np.mean(values))
+        checked += 1
+    assert checked == 7
