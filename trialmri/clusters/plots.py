@@ -67,10 +67,18 @@ def plot_clusters(dseg_img, stats_img, volumes: list[dict], term: str, table: pd
         fig.text(0.02, 0.18, f"clusters (atlas: {atlas.removesuffix('_peak') if atlas else 'none'})\n"
                              + _listing(table, atlas), fontsize=7.5, va="top", family="monospace")
     else:
-        ax = fig.add_axes((0.05, 0.1, 0.9, 0.75))
-        ax.axis("off")
         supra = meta.get("voxels_supra")
-        text = head if supra is None else (f"{head}\n\n{supra} voxels reach p < {meta['pthr']}, but no cluster of "
-                                           f"them reaches {meta['min_voxels']} voxels.")
-        ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=11, wrap=True)
+        if supra:  # where the uncorrected voxels are, for orientation
+            logp = signed_log_p(stats, volumes, term)
+            below = np.abs(logp) > -np.log10(meta["pthr"])
+            shown = nib.Nifti1Image(np.where(below, logp, 0).astype(np.float32), stats_img.affine)
+            ax_glass = fig.add_axes((0.0, 0.5, 1.0, 0.36))
+            plotting.plot_glass_brain(shown, display_mode="lzry", axes=ax_glass, figure=fig, colorbar=True,
+                                      plot_abs=False, cmap="RdBu_r", vmax=float(np.abs(logp[below]).max()),
+                                      threshold=1e-6, symmetric_cbar=True, alpha=0.5)
+        text = "No cluster survives." if supra is None else (
+            f"No cluster survives. Above: the {supra} voxels at p < {meta['pthr']} uncorrected (signed -log10 p);\n"
+            f"but no cluster of them reaches the {meta['min_voxels']} voxels that noise with the residuals' "
+            f"smoothness\nreaches in {meta['alpha']:.0%} of simulations.")
+        fig.text(0.5, 0.3, text if "reason" not in meta else head, ha="center", va="center", fontsize=11)
     return str(save_figure(fig, out_png))
