@@ -114,7 +114,7 @@ if RS_ENGINES["clustsim"] == "native":
             mem_mb=4000,
             runtime=60,
         params:
-            prefix=CLUSTERS["clustsim"],
+            prefix=lambda wildcards, output: output[0].removesuffix(".json"),
             pthr=CLUSTSIM_PTHR,
             athr=CLUSTSIM_ATHR,
             iterations=RS_CLUSTERS["iterations"],
@@ -168,7 +168,7 @@ else:
             mem_mb=1000,
             runtime=5,
         params:
-            prefix=CLUSTERS["clustsim"],
+            prefix=lambda wildcards, output: output[0].removesuffix(".json"),
             iterations=RS_CLUSTERS["iterations"],
             seed=RS_CLUSTERS["seed"],
             container=config["containers"]["afni"],

@@ -289,3 +289,29 @@ def test_fft_acf_equals_the_pair_sums_of_its_definition():
         assert np.any(np.isclose(acf[hit], np.mean(values), rtol=1e-9, atol=1e-12)), (d, acf[hit], np.mean(values))
         checked += 1
     assert checked == 7
+
+
+def test_a_model_not_fitted_gives_empty_cluster_outputs_that_say_why(tmp_path):
+    """Early in a trial the LME cannot be estimated (fitted false, empty fit mask): the smoothness
+    step refuses with a message, and the cluster files are written, empty, with the reason."""
+    from trialmri.clusters.cluster_files import (apply_threshold, run_fwhmx, summarize_clusters,
+                                                 write_not_estimated)
+
+    affine = np.diag([4.0, 4.0, 4.0, 1.0])
+    nib.save(nib.Nifti1Image(np.zeros((6, 6, 6, 2), np.float32), affine), tmp_path / "stats.nii.gz")
+    nib.save(nib.Nifti1Image(np.zeros((6, 6, 6, 3), np.float32), affine), tmp_path / "resid.nii.gz")
+    nib.save(nib.Nifti1Image(np.zeros((6, 6, 6), np.uint8), affine), tmp_path / "fit.nii.gz")
+    reason = "too few subjects (2) for the model"
+    (tmp_path / "stats.json").write_text(json.dumps({"fitted": False, "reason": reason, "volumes": []}))
+    with pytest.raises(ValueError, match="no voxel"):
+        run_fwhmx(tmp_path / "resid.nii.gz", tmp_path / "fit.nii.gz", tmp_path / "acf")
+    write_not_estimated(tmp_path / "cs.json", "no smoothness: mask empty", tables_prefix=tmp_path / "cs")
+    assert "not run" in (tmp_path / "cs.NN2_bisided.1D").read_text()
+    out = apply_threshold(tmp_path / "stats.nii.gz", tmp_path / "stats.json", tmp_path / "fit.nii.gz",
+                          tmp_path / "cs.json", "group:treatment", 0.005, 0.05, 1, "auto",
+                          tmp_path / "dseg.nii.gz", tmp_path / "t.tsv", tmp_path / "t.json")
+    assert out["clusters"] == 0 and out["reason"] == reason
+    assert np.asarray(nib.load(tmp_path / "dseg.nii.gz").dataobj).max() == 0
+    summary = summarize_clusters(["VS", "DC"], [tmp_path / "t.tsv"] * 2, [tmp_path / "t.json"] * 2)
+    assert list(summary.seed) == ["VS", "DC"] and (summary.note == reason).all()
+    assert "cluster" in summary.columns and summary.cluster.isna().all()

@@ -40,7 +40,7 @@ def _load(path, what: str):
         raise ValueError(f"{what} {path} is not a readable NIfTI image ({err})") from None
 
 
-def _mask(path, ref=None) -> tuple[np.ndarray, nib.Nifti1Image]:
+def _mask(path, ref=None, allow_empty: bool = False) -> tuple[np.ndarray, nib.Nifti1Image]:
     img = _load(path, "mask")
     if ref is not None and not same_grid(img, ref):
         raise ValueError(f"mask {path} is not on the grid of {ref.get_filename()} "
@@ -49,7 +49,7 @@ def _mask(path, ref=None) -> tuple[np.ndarray, nib.Nifti1Image]:
     if data.ndim == 4:
         data = data[..., 0]
     mask = data > 0
-    if not mask.any():
+    if not mask.any() and not allow_empty:
         raise ValueError(f"mask {path} has no voxel above 0")
     return mask, img
 
@@ -117,7 +117,7 @@ def apply_threshold(stats_path, sidecar_path, mask_path, clustsim_path, term: st
     """
     meta_in = json.loads(Path(sidecar_path).read_text())
     img = _load(stats_path, "LME statistics")
-    mask, _ = _mask(mask_path, img)
+    mask, _ = _mask(mask_path, img, allow_empty=True)  # empty when the model was not fitted
     sim = json.loads(Path(clustsim_path).read_text())
     out = {"term": term, "pthr": pthr, "alpha": alpha, "nn": nn, "clustsim": str(clustsim_path),
            "acf": sim.get("acf"), "engine": sim.get("engine"), "version": __version__}

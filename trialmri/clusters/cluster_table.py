@@ -22,7 +22,8 @@ DEFAULT_ATLASES = ("harvard_oxford", "aal", "talairach_ba")
 
 def find_clusters(p: np.ndarray, mask: np.ndarray, pthr: float, nn: int, min_voxels: int,
                   sign: np.ndarray | None = None) -> np.ndarray:
-    """Cluster label map (int32, 0 = none) of p < ``pthr`` in ``mask``; see module doc."""
+    """Cluster label map (int32, 0 = none) of p < ``pthr`` in ``mask``; see module doc. With
+    ``sign`` (bi-sided clustering), voxels of opposite sign never join."""
     mask = np.asarray(mask, bool)
     supra = (p[mask] < pthr)[None]
     neighbours = Neighbours(mask)
