@@ -38,8 +38,9 @@ import time
 import numpy as np
 from scipy import ndimage
 
-from trialmri.clusters.clustsim import BATCH, SIDES, prob_key, simulate, threshold_table, z_thresholds
-from trialmri.clusters.neighbours import NN_LEVELS, Neighbours, largest_per_field
+from trialmri.clusters.clustsim import (BATCH, SIDES, largest_clusters, prob_key, simulate, threshold_table,
+                                       z_thresholds)
+from trialmri.clusters.neighbours import NN_LEVELS, Neighbours
 from trialmri.clusters.noise import FieldGenerator
 
 ACF = (0.6, 5.0, 12.0)
@@ -65,18 +66,7 @@ def timed(fn, *args, **kwargs):
 
 def ours_largest(neighbours: Neighbours, z: np.ndarray) -> dict:
     """Largest cluster per field for the 18 cases, exactly as ``simulate`` computes them."""
-    n = z.shape[0]
-    out = {}
-    for p in PTHR:
-        zt = z_thresholds(p)
-        one = neighbours.labels_all(z > zt["1-sided"])
-        two_sup = np.abs(z) > zt["2-sided"]
-        two = neighbours.labels_all(two_sup)
-        bi = neighbours.labels_all(two_sup, sign=z > 0)
-        for side, found in (("1-sided", one), ("2-sided", two), ("bisided", bi)):
-            for nn, (field, _, label, n_labels) in found.items():
-                out[(nn, side, p)] = largest_per_field(field, label, n_labels, n)
-    return out
+    return largest_clusters(neighbours, z, PTHR)
 
 
 def largest_of(labels: np.ndarray) -> int:

@@ -48,6 +48,23 @@ class MaxClusters:
     n_voxels: int
 
 
+def largest_clusters(neighbours: Neighbours, z: np.ndarray, pthr) -> dict:
+    """Largest cluster of each field of ``z`` (fields, voxels) per (nn, side, p): the
+    thresholds and clusterings of the module doc, one neighbour search per threshold set."""
+    n = z.shape[0]
+    out = {}
+    for p in pthr:
+        zt = z_thresholds(p)
+        one = neighbours.labels_all(z > zt["1-sided"])
+        two_sup = np.abs(z) > zt["2-sided"]
+        two = neighbours.labels_all(two_sup)
+        bi = neighbours.labels_all(two_sup, sign=z > 0)
+        for side, found in (("1-sided", one), ("2-sided", two), ("bisided", bi)):
+            for nn, (field, _, label, n_labels) in found.items():
+                out[(nn, side, p)] = largest_per_field(field, label, n_labels, n)
+    return out
+
+
 def simulate(mask: np.ndarray, voxel_mm, acf, pthr, iterations: int, seed: int, workers: int = 1,
              batch: int = BATCH, progress: bool = False) -> MaxClusters:
     """Largest noise cluster of each of ``iterations`` fields (see module doc)."""
@@ -68,16 +85,8 @@ def simulate(mask: np.ndarray, voxel_mm, acf, pthr, iterations: int, seed: int, 
         starts = tqdm(starts, desc="clustsim", unit="batch")
     for start in starts:
         n = min(batch, iterations - start)
-        z = gen.values(rng, n)
-        for p in pthr:
-            zt = z_thresholds(p)
-            one = neighbours.labels_all(z > zt["1-sided"])
-            two_sup = np.abs(z) > zt["2-sided"]
-            two = neighbours.labels_all(two_sup)
-            bi = neighbours.labels_all(two_sup, sign=z > 0)
-            for side, found in (("1-sided", one), ("2-sided", two), ("bisided", bi)):
-                for nn, (field, _, label, n_labels) in found.items():
-                    sizes[(nn, side, p)][start:start + n] = largest_per_field(field, label, n_labels, n)
+        for key, largest in largest_clusters(neighbours, gen.values(rng, n), pthr).items():
+            sizes[key][start:start + n] = largest
     return MaxClusters(sizes=sizes, pthr=pthr, iterations=iterations, n_voxels=gen.n_voxels)
 
 
