@@ -83,44 +83,29 @@ def parse_formula(formula: str) -> list[tuple[str, ...]]:
     return sorted(terms, key=len)  # stable: by degree, then first appearance
 
 
-def _factor_columns(values: pd.Series, name: str) -> tuple[np.ndarray, list[str], list[str]]:
-    levels = sorted(values.astype(str).unique())
-    if len(levels) < 2:
-        raise NotEstimable(f"factor {name!r} has one level ({levels[0]!r}) in the table; a term needs "
-                         "two or more levels (drop it from the formula)")
+def _variable_block(values: pd.Series, name: str, levels: list[str] | None) -> tuple[np.ndarray, list[str]]:
+    """Coded columns of one variable: sum-to-zero columns of a factor with ``levels``, or the
+    numeric values of a quantitative variable (``levels`` None)."""
+    if levels is None:
+        numbers = pd.to_numeric(values, errors="coerce")
+        if numbers.isna().any():
+            bad = values[numbers.isna()].iloc[0]
+            raise ValueError(f"quantitative variable {name!r} has the non-numeric value {bad!r}")
+        return numbers.to_numpy(float)[:, None], [name]
     codes = values.astype(str).to_numpy()
+    unknown = sorted(set(codes) - set(levels))
+    if unknown:
+        raise ValueError(f"factor {name!r} has levels {unknown} the model was not fitted with ({levels})")
     cols = np.zeros((len(values), len(levels) - 1))
     for j, level in enumerate(levels[:-1]):
         cols[:, j] = (codes == level).astype(float) - (codes == levels[-1]).astype(float)
-    return cols, [f"{name}{j + 1}" for j in range(len(levels) - 1)], levels
+    return cols, [f"{name}{j + 1}" for j in range(len(levels) - 1)]
 
 
-def build_design(table: pd.DataFrame, formula: str, quantitative=()) -> Design:
-    """Design matrix of ``formula`` over ``table``; variables in ``quantitative`` are covariates,
-    every other variable is a factor (as 3dLME's ``-qVars``)."""
-    terms = parse_formula(formula)
+def _columns(table: pd.DataFrame, terms, levels: dict) -> tuple[np.ndarray, list[str], list[int]]:
+    """Design columns of ``terms`` over ``table`` (factors in ``levels``, others quantitative)."""
     variables = list(dict.fromkeys(v for t in terms for v in t))
-    missing = [v for v in variables if v not in table.columns]
-    if missing:
-        raise ValueError(f"formula {formula!r} names {', '.join(missing)}, not a column of the data "
-                         f"table (columns: {', '.join(map(str, table.columns))})")
-    blocks: dict[str, tuple[np.ndarray, list[str]]] = {}
-    levels: dict[str, list[str]] = {}
-    for v in variables:
-        col = table[v]
-        if col.isna().any():
-            rows = ", ".join(str(i) for i in np.flatnonzero(col.isna().to_numpy())[:5])
-            raise ValueError(f"variable {v!r} is missing in data-table rows {rows}; fill it in or drop "
-                             "those rows")
-        if v in quantitative:
-            values = pd.to_numeric(col, errors="coerce")
-            if values.isna().any():
-                bad = col[values.isna()].iloc[0]
-                raise ValueError(f"quantitative variable {v!r} has the non-numeric value {bad!r}")
-            blocks[v] = (values.to_numpy(float)[:, None], [v])
-        else:
-            cols, names, levels[v] = _factor_columns(col, v)
-            blocks[v] = (cols, names)
+    blocks = {v: _variable_block(table[v], v, levels.get(v)) for v in variables}
     columns = [np.ones((len(table), 1))]
     names = [INTERCEPT]
     assign = [0]
@@ -135,7 +120,36 @@ def build_design(table: pd.DataFrame, formula: str, quantitative=()) -> Design:
             columns.append(col[:, None])
             names.append(":".join(p[1][j] for p, j in zip(parts, idx)))
             assign.append(t_index)
-    X = np.hstack(columns)
+    return np.hstack(columns), names, assign
+
+
+def design_rows(design: Design, table: pd.DataFrame) -> np.ndarray:
+    """Rows of ``design``'s X for new data (e.g. a reference grid), coded with the fitted levels."""
+    return _columns(table, parse_formula(design.formula), design.levels)[0]
+
+
+def build_design(table: pd.DataFrame, formula: str, quantitative=()) -> Design:
+    """Design matrix of ``formula`` over ``table``; variables in ``quantitative`` are covariates,
+    every other variable is a factor (as 3dLME's ``-qVars``)."""
+    terms = parse_formula(formula)
+    variables = list(dict.fromkeys(v for t in terms for v in t))
+    missing = [v for v in variables if v not in table.columns]
+    if missing:
+        raise ValueError(f"formula {formula!r} names {', '.join(missing)}, not a column of the data "
+                         f"table (columns: {', '.join(map(str, table.columns))})")
+    levels: dict[str, list[str]] = {}
+    for v in variables:
+        col = table[v]
+        if col.isna().any():
+            rows = ", ".join(str(i) for i in np.flatnonzero(col.isna().to_numpy())[:5])
+            raise ValueError(f"variable {v!r} is missing in data-table rows {rows}; fill it in or drop "
+                             "those rows")
+        if v not in quantitative:
+            levels[v] = sorted(col.astype(str).unique())
+            if len(levels[v]) < 2:
+                raise NotEstimable(f"factor {v!r} has one level ({levels[v][0]!r}) in the table; a term "
+                                   "needs two or more levels (drop it from the formula)")
+    X, names, assign = _columns(table, terms, levels)
     term_labels = [INTERCEPT] + [":".join(t) for t in terms]
     for j in range(1, X.shape[1] + 1):
         if np.linalg.matrix_rank(X[:, :j]) < j:

@@ -78,3 +78,12 @@ def pearson_by_group(x, y, groups, order) -> pd.DataFrame:
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     rows = [{"group": g} | pearson(x[groups == g], y[groups == g]) for g in order]
     return pd.DataFrame(rows, columns=PEARSON_COLUMNS)
+
+
+def fisher_r_to_z(r_a: float, n_a: int, r_b: float, n_b: int) -> dict:
+    """Fisher's test of two independent correlations: z = (atanh r_a − atanh r_b) / √(1/(n_a − 3) +
+    1/(n_b − 3)), two-tailed normal p. Returns ``{"z", "p"}`` (NaN when an r is missing or n <= 3)."""
+    if not (np.isfinite(r_a) and np.isfinite(r_b)) or n_a <= 3 or n_b <= 3:
+        return {"z": np.nan, "p": np.nan}
+    z = (np.arctanh(r_a) - np.arctanh(r_b)) / np.sqrt(1 / (n_a - 3) + 1 / (n_b - 3))
+    return {"z": float(z), "p": float(2 * stats.norm.sf(abs(z)))}
