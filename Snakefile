@@ -15,6 +15,7 @@ include: "rules/dti_group.smk"
 include: "rules/rsfmri.smk"
 include: "rules/rsfmri_group.smk"
 include: "rules/rsfmri_clusters.smk"
+include: "rules/rsfmri_followup.smk"
 
 
 rule all:
@@ -46,4 +47,8 @@ rule all:
             *rules.clusters.output,
             rules.plot_clusters.output.figure,
             rules.cluster_summary.output.summary,
+            *rules.control_lme.output,
+            *rules.crp_lme.output,
+            *rules.followup_correlations.output,
+            *rules.plot_followup.output,
         ),

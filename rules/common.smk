@@ -1,5 +1,6 @@
 # Config validation, BIDS discovery and path helpers. Nothing here runs a job.
 from pathlib import Path
+from types import SimpleNamespace
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
@@ -9,6 +10,7 @@ from trialmri.bids.naming import bids_path
 from trialmri.bids.phenotype import sessions_tables
 from trialmri.dwi import fsl_commands as FSL
 from trialmri.fc import afni_commands as AFNI
+from trialmri.fc.followup import transformed_name
 from trialmri.fc.group_sessions import formula_variables, model_terms
 from trialmri.lme import afni_commands as AFNI_LME
 from trialmri.clusters import afni_commands as AFNI_CLUSTERS
@@ -382,6 +384,30 @@ CLUSTSIM_ATHR = sorted(
 )
 
 
+RS_FOLLOWUP = RS["followup"]
+try:
+    RS_FOLLOWUP_VARIABLES = formula_variables(RS_FOLLOWUP["formula"])
+except ValueError as err:
+    raise WorkflowError(f"config rsfmri.followup.formula: {err}")
+for _key in [RS_FOLLOWUP["crp"]["score"], *RS_FOLLOWUP["symptoms"]]:
+    if _key not in config["phenotype"]["sessions"]:
+        raise WorkflowError(
+            f"config rsfmri.followup names {_key!r}, not a key of phenotype.sessions "
+            f"({', '.join(config['phenotype']['sessions'])}); add it there with its column name"
+        )
+for _key in RS_FOLLOWUP["figure_symptoms"]:
+    if _key not in RS_FOLLOWUP["symptoms"]:
+        raise WorkflowError(
+            f"config rsfmri.followup.figure_symptoms names {_key!r}, not one of rsfmri.followup.symptoms "
+            f"({', '.join(RS_FOLLOWUP['symptoms'])})"
+        )
+
+
+def rs_sessions_tables():
+    """The sessions tables (CRP and symptoms per session) of the rsfMRI subjects."""
+    return sessions_tables(BIDS, INVENTORY.rsfmri_subjects)
+
+
 def rs_group_file(name):
     """A group-level rsfMRI output: output_dir/group/rsfmri/<name>."""
     return deriv(f"group/rsfmri/{name}")
@@ -394,8 +420,46 @@ def rs_seed_maps(wildcards):
     )
 
 
+def rs_all_seed_maps():
+    """Every seed's Fisher-z maps, seed by seed (RS_SEED_NAMES), each in rs_session_keys() order."""
+    return [
+        path
+        for seed in RS_SEED_NAMES
+        for path in rs_seed_maps(SimpleNamespace(seed=seed))
+    ]
+
+
 def rs_group_targets(*paths):
     """Group-level rsfMRI outputs ({seed} expanded), or none without rsfMRI subjects."""
     if not INVENTORY.rsfmri_subjects:
         return []
     return expand(list(paths), seed=RS_SEED_NAMES)
+
+
+def followup_lme_outputs(name, subcategory, caption):
+    """The three tables of an ROI mixed model (``desc-<name>_lme``), the ANOVA in the report."""
+    return {
+        "anova": report(
+            rs_group_file(f"desc-{name}_lme.tsv"),
+            caption=f"../report/{caption}",
+            category="rsfMRI ROI follow-ups",
+            subcategory=subcategory,
+            labels={"table": "mixed model (Type III, Satterthwaite)"},
+        ),
+        "coefficients": rs_group_file(f"desc-{name}_lme_coefficients.tsv"),
+        "emmeans": rs_group_file(f"desc-{name}_lme_emmeans.tsv"),
+    }
+
+
+def followup_figure(key, figure, subcategory, caption):
+    """``<key>_png`` (in the report) and ``<key>_svg`` of one follow-up figure."""
+    return {
+        f"{key}_png": report(
+            rs_group_file(f"figures/desc-{figure}.png"),
+            caption=f"../report/{caption}",
+            category="rsfMRI ROI follow-ups",
+            subcategory=subcategory,
+            labels={"figure": figure},
+        ),
+        f"{key}_svg": rs_group_file(f"figures/desc-{figure}.svg"),
+    }

@@ -28,12 +28,11 @@ def fit_band(x: np.ndarray, y: np.ndarray, grid: np.ndarray, level: float = 0.95
         prediction["mean_ci_upper"].to_numpy()
 
 
-def change_scatter(frame: pd.DataFrame, order, out_png, out_svg, *, title: str, xlabel: str,
-                   ylabel: str, x: str = "delta_md", y: str = "delta_score",
-                   group: str = "group_label") -> tuple[Path, Path]:
-    """Scatter of ``y`` vs ``x`` per group label in ``order``; writes PNG and SVG."""
-    fig, ax = plt.subplots(figsize=(5.2, 4.4))
-    for colour, label in zip(GROUP_COLOURS, order):
+def draw_change_scatter(ax, frame: pd.DataFrame, order, *, x: str, y: str, group: str = "group_label",
+                        colours=GROUP_COLOURS) -> None:
+    """Scatter of ``y`` vs ``x`` per group label in ``order`` on ``ax``: points, least-squares line
+    with its 95 % band, and n, r, p per group in the legend."""
+    for colour, label in zip(colours, order):
         part = frame[(frame[group] == label)][[x, y]].dropna()
         xs, ys = part[x].to_numpy(float), part[y].to_numpy(float)
         stats = pearson(xs, ys)
@@ -49,16 +48,29 @@ def change_scatter(frame: pd.DataFrame, order, out_png, out_svg, *, title: str, 
     ax.axhline(0, color="#adb5bd", linewidth=0.6, zorder=0)
     ax.axvline(0, color="#adb5bd", linewidth=0.6, zorder=0)
     ax.xaxis.set_major_locator(MaxNLocator(6))
+    ax.legend(fontsize=7.5, frameon=False, loc="best")
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def save_figure(fig, *paths) -> tuple[Path, ...]:
+    """Save ``fig`` to each path (PNG at 150 dpi, SVG), creating folders, and close it."""
+    out = []
+    for path in paths:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=150)
+        out.append(Path(path))
+    plt.close(fig)
+    return tuple(out)
+
+
+def change_scatter(frame: pd.DataFrame, order, out_png, out_svg, *, title: str, xlabel: str,
+                   ylabel: str, x: str = "delta_md", y: str = "delta_score",
+                   group: str = "group_label") -> tuple[Path, Path]:
+    """Scatter of ``y`` vs ``x`` per group label in ``order``; writes PNG and SVG."""
+    fig, ax = plt.subplots(figsize=(5.2, 4.4))
+    draw_change_scatter(ax, frame, order, x=x, y=y, group=group)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=11)
-    ax.legend(fontsize=7.5, frameon=False, loc="best")
-    ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    paths = []
-    for path in (out_png, out_svg):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=150)
-        paths.append(Path(path))
-    plt.close(fig)
-    return tuple(paths)
+    return save_figure(fig, out_png, out_svg)

@@ -63,7 +63,10 @@ CONTROL_ROI = {"V1": [(-8, -76, 10), (8, -76, 10)]}
 RHO_BASE = 0.30
 RHO_EFFECT = {("HV", "ketamine"): -0.15, ("HV", "placebo"): 0.05,
               ("TRD", "ketamine"): 0.15, ("TRD", "placebo"): -0.05}
-RHO_SUBJECT_SD, RHO_SESSION_SD = 0.06, 0.04
+# Session-to-session spread of rho: its Δ (SD √2 x 0.10 = 0.14) is what the planted CRP and SHAPS
+# relations ride on, and it must stand out of the FC measurement noise of an 8-min scan (a
+# cluster's ΔFC carries ~0.1 of noise) for those relations to be recoverable.
+RHO_SUBJECT_SD, RHO_SESSION_SD = 0.06, 0.10
 # Δlog CRP (ketamine - placebo) = slope x (Δrho_VRP - mean Δrho_VRP of the group) + noise.
 CRP_SLOPE = {"HV": -1.5, "TRD": 0.0}
 # ΔSHAPS (ketamine - placebo), TRD: mean change + slope x centred Δrho_DC.

@@ -1,0 +1,218 @@
+# rsfMRI arm, ROI follow-ups (study 000 ran them in SPSS): seed-to-control-ROI (V1) and cluster
+# connectivity per session, CRP and symptoms; ROI mixed models with Type III F and Satterthwaite
+# df (trialmri roi-lme's engine); Δ = active - placebo session with Pearson r per group and
+# Fisher's r-to-z; study Figures 1-4. Variables, time points and transforms: rsfmri.followup.
+
+FOLLOWUP = {
+    "control_fc": rs_group_file("desc-controlroi_fc.tsv"),
+    "cluster_fc": rs_group_file("desc-clusters_fc.tsv"),
+    "clinical": rs_group_file("desc-clinical_sessions.tsv"),
+    "changes": rs_group_file("desc-clusters_changes.tsv"),
+}
+RS_FOLLOWUP_PARAMS = {
+    "patient": RS["groups"]["patient"],
+    "control": RS["groups"]["control"],
+    "active": RS["sessions"]["active"],
+    "placebo": RS["sessions"]["placebo"],
+    "crp": RS_FOLLOWUP["crp"],
+    "symptoms": RS_FOLLOWUP["symptoms"],
+    "symptom_groups": [RS["groups"][g] for g in RS_FOLLOWUP["symptom_groups"]],
+}
+
+
+rule control_fc:
+    input:
+        sessions=rules.rs_group_sessions.output.sessions,
+        mask=rules.rs_group_sessions.output.mask,
+        labels=rules.make_seed_rois.output.labels,
+        table=rules.make_seed_rois.output.table,
+        maps=rs_all_seed_maps(),
+    output:
+        table=FOLLOWUP["control_fc"],
+    log:
+        logs("control_fc", "group"),
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        seeds=RS_SEED_NAMES,
+        controls=list(RS_SEEDS["control"]),
+    script:
+        "../scripts/control_fc.py"
+
+
+rule cluster_fc:
+    input:
+        sessions=rules.rs_group_sessions.output.sessions,
+        dsegs=expand(CLUSTERS["dseg"], seed=RS_SEED_NAMES),
+        tables=expand(CLUSTERS["table"], seed=RS_SEED_NAMES),
+        maps=rules.control_fc.input.maps,
+    output:
+        table=FOLLOWUP["cluster_fc"],
+    log:
+        logs("cluster_fc", "group"),
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        seeds=RS_SEED_NAMES,
+        atlas=RS_CLUSTERS["atlases"][0] if RS_CLUSTERS["atlases"] else None,
+    script:
+        "../scripts/cluster_fc.py"
+
+
+rule clinical_sessions:
+    input:
+        participants=participants_table(),
+        sessions=rs_sessions_tables(),
+    output:
+        table=FOLLOWUP["clinical"],
+    log:
+        logs("clinical_sessions", "group"),
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        phenotype=config["phenotype"]["sessions"],
+        columns={
+            "group": config["phenotype"]["participants"]["group"],
+            "order": config["phenotype"]["participants"]["infusion_order"],
+        },
+        sessions=[RS["sessions"]["active"], RS["sessions"]["placebo"]],
+        groups=[RS["groups"]["patient"], RS["groups"]["control"]],
+        crp=RS_FOLLOWUP["crp"],
+        symptoms=RS_FOLLOWUP["symptoms"],
+    script:
+        "../scripts/clinical_sessions.py"
+
+
+rule control_lme:
+    input:
+        table=rules.control_fc.output.table,
+    output:
+        **followup_lme_outputs(
+            "controlroi", "seed to control ROI", "rs_control_lme.rst"
+        ),
+    log:
+        logs("control_lme", "group"),
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        response="z",
+        formula=RS_FOLLOWUP["formula"],
+        by=["seed", "roi"],
+    script:
+        "../scripts/followup_lme.py"
+
+
+rule crp_lme:
+    input:
+        table=rules.clinical_sessions.output.table,
+    output:
+        **followup_lme_outputs("crp", "CRP", "rs_crp_lme.rst"),
+    log:
+        logs("crp_lme", "group"),
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        response=transformed_name(
+            RS_FOLLOWUP["crp"]["score"], RS_FOLLOWUP["crp"]["transform"]
+        ),
+        formula=RS_FOLLOWUP["formula"],
+        by=[],
+    script:
+        "../scripts/followup_lme.py"
+
+
+rule followup_correlations:
+    input:
+        cluster_fc=rules.cluster_fc.output.table,
+        clinical=rules.clinical_sessions.output.table,
+    output:
+        changes=report(
+            FOLLOWUP["changes"],
+            caption="../report/rs_changes.rst",
+            category="rsfMRI ROI follow-ups",
+            subcategory="changes",
+            labels={"table": "delta FC, CRP, symptoms"},
+        ),
+        crp=report(
+            rs_group_file("desc-crp_correlations.tsv"),
+            caption="../report/rs_crp_correlations.rst",
+            category="rsfMRI ROI follow-ups",
+            subcategory="CRP",
+            labels={"table": "delta CRP vs delta FC"},
+        ),
+        fisher=report(
+            rs_group_file("desc-crp_fisherz.tsv"),
+            caption="../report/rs_crp_fisherz.rst",
+            category="rsfMRI ROI follow-ups",
+            subcategory="CRP",
+            labels={"table": "Fisher r-to-z"},
+        ),
+        symptoms=report(
+            rs_group_file("desc-symptoms_correlations.tsv"),
+            caption="../report/rs_symptom_correlations.rst",
+            category="rsfMRI ROI follow-ups",
+            subcategory="symptoms",
+            labels={"table": "delta symptoms vs delta FC"},
+        ),
+    log:
+        logs("followup_correlations", "group"),
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        **RS_FOLLOWUP_PARAMS,
+    script:
+        "../scripts/followup_correlations.py"
+
+
+rule plot_followup:
+    input:
+        control_fc=rules.control_fc.output.table,
+        control_lme=rules.control_lme.output.anova,
+        cluster_fc=rules.cluster_fc.output.table,
+        changes=rules.followup_correlations.output.changes,
+        fisher=rules.followup_correlations.output.fisher,
+    output:
+        **followup_figure(
+            "clusters", "clusters_boxplot", "clusters", "rs_figure_clusters.rst"
+        ),
+        **followup_figure(
+            "control",
+            "controlroi_boxplot",
+            "seed to control ROI",
+            "rs_figure_control.rst",
+        ),
+        **followup_figure("crp", "crp_scatter", "CRP", "rs_figure_crp.rst"),
+        **followup_figure(
+            "symptoms", "symptoms_scatter", "symptoms", "rs_figure_symptoms.rst"
+        ),
+    log:
+        logs("plot_followup", "group"),
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        **RS_FOLLOWUP_PARAMS,
+        term=RS_GROUP["term"],
+        figure_symptoms=RS_FOLLOWUP["figure_symptoms"],
+    script:
+        "../scripts/plot_followup.py"
