@@ -271,6 +271,54 @@ def test_clusters_per_seed_with_their_threshold_table_and_labels(first_run):
         assert figure.stat().st_size > 10_000
 
 
+def test_roi_followups_write_every_table_and_figure(first_run, tiny_bids):
+    """Seed-to-V1 and cluster connectivity, CRP and symptoms: every table and figure of the
+    follow-ups, values recomputed here from the maps and the phenotype files."""
+    group = first_run / "results" / "group" / "rsfmri"
+    sessions = pd.read_csv(group / "desc-lme_sessions.tsv", sep="\t", dtype={"subject": str})
+    used = sessions[sessions.used]
+    control = pd.read_csv(group / "desc-controlroi_fc.tsv", sep="\t", dtype={"subject": str})
+    assert len(control) == len(used) * len(RS_SEEDS) and set(control.roi) == {"V1"}
+    labels = np.asarray(nib.load(first_run / "results" / "rois" / "space-MNI152NLin2009cAsym_desc-seeds_dseg.nii.gz").dataobj)
+    index = pd.read_csv(first_run / "results" / "rois" / "space-MNI152NLin2009cAsym_desc-seeds_dseg.tsv", sep="\t")
+    mask = np.asarray(nib.load(group / "space-MNI152NLin2009cAsym_desc-group_mask.nii.gz").dataobj) > 0
+    v1 = (labels == int(index.loc[index.name == "V1", "index"].iloc[0])) & mask
+    row = control.iloc[-1]
+    zmap = np.asarray(nib.load(first_run / "results" / f"sub-{row.subject}" / f"ses-{row.session}" / "func" /
+                               f"sub-{row.subject}_ses-{row.session}_task-rest_space-MNI152NLin2009cAsym_roi-"
+                               f"{row.seed}_stat-z_boldmap.nii.gz").dataobj)
+    assert row.z == pytest.approx(zmap[v1].mean(), rel=1e-6) and row.n_voxels == v1.sum()
+    lme = pd.read_csv(group / "desc-controlroi_lme.tsv", sep="\t")
+    assert len(lme) == 3 * len(RS_SEEDS) and set(lme.term) == {"group", "treatment", "group:treatment"}
+    assert (lme.n_rows == len(used)).all() and lme.F.notna().all() and lme.p.between(0, 1).all()
+    for name in ("controlroi_lme_coefficients", "controlroi_lme_emmeans", "crp_lme_coefficients", "crp_lme_emmeans"):
+        assert len(pd.read_csv(group / f"desc-{name}.tsv", sep="\t")) > 0, name
+    clinical = pd.read_csv(group / "desc-clinical_sessions.tsv", sep="\t", dtype={"subject": str})
+    phenotype = pd.concat([pd.read_csv(p, sep="\t").assign(subject=p.parent.name[4:])
+                           for p in sorted((first_run / "bids").glob("sub-r*/sub-r*_sessions.tsv"))])
+    phenotype["session"] = phenotype.session_id.str[4:]
+    merged = clinical.merge(phenotype, on=["subject", "session"], suffixes=("", "_raw"))
+    assert len(merged) == len(clinical) == len(phenotype)
+    assert np.allclose(merged.crp_day1, merged.crp_day1_raw) and np.allclose(merged.log_crp_day1, np.log(merged.crp_day1_raw))
+    crp = pd.read_csv(group / "desc-crp_lme.tsv", sep="\t")
+    assert list(crp.term) == ["group", "treatment", "group:treatment"] and (crp.n_rows == len(clinical)).all()
+    summary = pd.read_csv(group / "desc-clusters_summary.tsv", sep="\t")
+    n_clusters = int(summary.cluster.notna().sum())
+    cluster_fc = pd.read_csv(group / "desc-clusters_fc.tsv", sep="\t")
+    assert len(cluster_fc) == n_clusters * len(used)
+    changes = pd.read_csv(group / "desc-clusters_changes.tsv", sep="\t")
+    both = used.groupby("subject").session.nunique().eq(2).sum()
+    assert len(changes) == n_clusters * both
+    correlations = pd.read_csv(group / "desc-crp_correlations.tsv", sep="\t")
+    assert len(correlations) == 2 * n_clusters
+    assert len(pd.read_csv(group / "desc-crp_fisherz.tsv", sep="\t")) == n_clusters
+    symptoms = pd.read_csv(group / "desc-symptoms_correlations.tsv", sep="\t")
+    assert len(symptoms) == 4 * n_clusters and set(symptoms.group) <= {"TRD"}
+    for figure in ("clusters_boxplot", "controlroi_boxplot", "crp_scatter", "symptoms_scatter"):
+        assert (group / "figures" / f"desc-{figure}.png").stat().st_size > 5_000, figure
+        assert (group / "figures" / f"desc-{figure}.svg").read_text().lstrip().startswith("<?xml"), figure
+
+
 def test_nothing_to_do_after_a_complete_run(first_run):
     out = snakemake(first_run, "-n").stdout
     assert planned_jobs(out) == set() and "Nothing to be done" in out
@@ -295,7 +343,8 @@ def test_new_subjects_plan_only_their_jobs_and_the_group_jobs(first_run):
                                      "collect_dwi_outliers", "rs_group_sessions")}
     group |= {(rule, f"seed={seed}") for seed in RS_SEEDS for rule in (
         "lme_table", "group_lme", "plot_group_lme", "lme_fit_mask", "fwhmx", "clustsim", "clusters", "plot_clusters")}
-    group.add(("cluster_summary", ""))
+    group |= {(rule, "") for rule in ("cluster_summary", "control_fc", "cluster_fc", "clinical_sessions", "control_lme",
+                                     "crp_lme", "followup_correlations", "plot_followup")}
     assert jobs == {("check_subject_inputs", f"subject={s}") for s in HELD_BACK} | per_session | per_subject | {
         ("check_phenotype", ""), ("collect_input_qc", ""), ("all", "")} | group | figures
 

@@ -13,6 +13,8 @@ cluster) says so in its only panel.
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -33,6 +35,10 @@ def _grid(n_panels: int, width: float = 3.6, height: float = 3.4, max_columns: i
     for ax in axes.ravel()[n_panels:]:
         ax.set_visible(False)
     return fig, axes.ravel()
+
+
+def _wrap(title: str, width: int = 46) -> str:
+    return "\n".join(textwrap.fill(line, width) for line in title.split("\n"))
 
 
 def _empty(message: str, *paths):
@@ -92,7 +98,7 @@ def fc_boxplots(fc: pd.DataFrame, panels: list[tuple[str, str]], titles: dict, s
             patch.set_alpha(0.25)
         ax.set_xticks(positions, labels, fontsize=8)
         ax.set_ylabel(ylabel)
-        ax.set_title(f"{titles[key]}\n{subtitles.get(key, '')}", fontsize=9)
+        ax.set_title(_wrap(f"{titles[key]}\n{subtitles.get(key, '')}"), fontsize=9)
         ax.spines[["top", "right"]].set_visible(False)
     fig.suptitle(suptitle, fontsize=11)
     fig.tight_layout()
@@ -115,7 +121,7 @@ def change_scatters(changes: pd.DataFrame, panels: list[tuple], titles: dict, gr
         draw_change_scatter(ax, part, groups, x=xc, y=yc, group="group", colours=colours)
         ax.set_xlabel(xlabel[measure] if isinstance(xlabel, dict) else xlabel, fontsize=9)
         ax.set_ylabel(ylabel[measure] if isinstance(ylabel, dict) else ylabel, fontsize=9)
-        ax.set_title(titles[key], fontsize=9)
+        ax.set_title(_wrap(titles[key]), fontsize=9)
     fig.suptitle(suptitle, fontsize=11)
     fig.tight_layout()
     return save_figure(fig, out_png, out_svg)
