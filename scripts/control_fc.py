@@ -12,7 +12,8 @@ with log_to(snakemake.log[0]):
     labels, _ = load_labels(i.labels, affine, mask.shape)
     index = dict(zip(read_tsv(i.table)["name"], read_tsv(i.table)["index"]))
     rois = {}
-    for roi in p.controls:
+    usable = bool((mask > 0).any())  # an empty group mask: no usable session (see the sessions table)
+    for roi in p.controls if usable else []:
         rois[roi] = (labels == int(index[roi])) & (mask > 0)
         if not rois[roi].any():
             raise ValueError(f"control ROI {roi} has no voxel inside the group mask {i.mask}; move its centres "
@@ -21,5 +22,7 @@ with log_to(snakemake.log[0]):
     maps = {seed: list(i.maps[k * n:(k + 1) * n]) for k, seed in enumerate(p.seeds)}
     table = fc_table(sessions, maps, {seed: rois for seed in p.seeds})
     write_tsv(snakemake.output.table, table)
+    if not usable:
+        print(f"no rsfMRI session is usable (see {i.sessions}); the table has no rows")
     print(f"{len(table)} rows: {table.subject.nunique()} subjects x seeds {', '.join(p.seeds)} x ROIs "
           f"{', '.join(rois)} ({', '.join(f'{k} {int(v.sum())} voxels' for k, v in rois.items())})")

@@ -61,12 +61,13 @@ TARGETS = {
 }
 CONTROL_ROI = {"V1": [(-8, -76, 10), (8, -76, 10)]}
 RHO_BASE = 0.30
-RHO_EFFECT = {("HV", "ketamine"): -0.15, ("HV", "placebo"): 0.05,
-              ("TRD", "ketamine"): 0.15, ("TRD", "placebo"): -0.05}
-# Session-to-session spread of rho: its Δ (SD √2 x 0.10 = 0.14) is what the planted CRP and SHAPS
-# relations ride on, and it must stand out of the FC measurement noise of an 8-min scan (a
-# cluster's ΔFC carries ~0.1 of noise) for those relations to be recoverable.
-RHO_SUBJECT_SD, RHO_SESSION_SD = 0.06, 0.10
+RHO_EFFECT = {("HV", "ketamine"): -0.22, ("HV", "placebo"): 0.08,
+              ("TRD", "ketamine"): 0.22, ("TRD", "placebo"): -0.08}
+# Session-to-session spread of rho: its Δ (SD √2 x 0.20 = 0.28) is what the planted CRP and SHAPS
+# relations ride on. A full study-n run measured 0.36 z per unit rho in the OFC target (8 mm
+# spheres) and 0.062 z of noise per session there, so a smaller spread (0.04, then 0.10) left the
+# individual ΔFC mostly noise (r(Δrho, ΔFC) = 0.36 at 0.10) and the relations unrecoverable.
+RHO_SUBJECT_SD, RHO_SESSION_SD = 0.06, 0.20
 # Δlog CRP (ketamine - placebo) = slope x (Δrho_VRP - mean Δrho_VRP of the group) + noise.
 CRP_SLOPE = {"HV": -1.5, "TRD": 0.0}
 # ΔSHAPS (ketamine - placebo), TRD: mean change + slope x centred Δrho_DC.
