@@ -60,7 +60,7 @@ rule cluster_fc:
         runtime=10,
     params:
         seeds=RS_SEED_NAMES,
-        atlas=RS_CLUSTERS["atlases"][0] if RS_CLUSTERS["atlases"] else None,
+        atlases=RS_CLUSTERS["atlases"],
     script:
         "../scripts/cluster_fc.py"
 

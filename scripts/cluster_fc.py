@@ -14,7 +14,7 @@ with log_to(snakemake.log[0]):
     maps, rois, regions = {}, {}, {}
     for k, (seed, dseg_path, table_path) in enumerate(zip(p.seeds, i.dsegs, i.tables)):
         dseg, _ = load_labels(dseg_path)
-        rois[seed], regions[seed] = cluster_rois(dseg, read_tsv(table_path), p.atlas)
+        rois[seed], regions[seed] = cluster_rois(dseg, read_tsv(table_path), p.atlases)
         maps[seed] = list(i.maps[k * n:(k + 1) * n])
     table = fc_table(sessions, maps, rois)
     table.insert(table.columns.get_loc("roi") + 1, "region",

@@ -117,7 +117,7 @@ def test_planted_crp_relation_is_recovered_in_the_group_it_was_planted_in(plante
     assert truth["crp_slope"] == {"HV": -1.5, "TRD": 0.0}
     maps = chain["table"].assign(session=chain["table"].treatment, used=True)
     rois, regions = cluster_rois(np.asarray(nib.load(chain["work"] / "dseg.nii.gz").dataobj), chain["clusters"],
-                                 "harvard_oxford")
+                                 ["harvard_oxford", "aal"])
     fc = fc_table(maps, {"VRP": [str(chain["work"] / f) for f in maps.InputFile]}, {"VRP": rois})
     fc.insert(fc.columns.get_loc("roi") + 1, "region", [regions[r] for r in fc.roi])
     clinical = clinical_table(sessions, participants, {"group": "group", "order": "infusion_order"},

@@ -161,21 +161,27 @@ def fc_table(sessions: pd.DataFrame, maps_by_seed: dict[str, list], rois_by_seed
     return pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)
 
 
-def region_name(label) -> str:
-    """An atlas label as a region name: ``Right_Frontal_Pole (61%)`` -> ``Right Frontal Pole``."""
+def region_name(label) -> str | None:
+    """An atlas label as a region name: ``Right_Frontal_Pole (61%)`` -> ``Right Frontal Pole``;
+    None for an empty label or the atlas's ``no_label``."""
     if not isinstance(label, str) or not label.strip():
-        return "unlabelled"
-    return label.split(" (")[0].replace("_", " ").strip()
+        return None
+    name = label.split(" (")[0].replace("_", " ").strip()
+    return None if name.lower() in ("no label", "n/a") else name
 
 
-def cluster_rois(dseg: np.ndarray, table: pd.DataFrame, atlas: str) -> tuple[dict, dict]:
+def cluster_rois(dseg: np.ndarray, table: pd.DataFrame, atlases) -> tuple[dict, dict]:
     """Per cluster of a seed's label map: ROI name (``cluster 1``) -> mask, and -> region name
-    (the ``atlas`` label at its peak)."""
+    (the label at its peak in the first of ``atlases`` that has one there, else the region with the
+    largest share of its voxels, e.g. ``60.0% Left_Frontal_Pole; 40.0% no_label``)."""
     rois, regions = {}, {}
-    for row in table.itertuples():
-        name = f"cluster {int(row.cluster)}"
-        rois[name] = dseg == int(row.cluster)
-        regions[name] = region_name(getattr(row, f"{atlas}_peak", None))
+    for _, row in table.iterrows():
+        name = f"cluster {int(row['cluster'])}"
+        rois[name] = dseg == int(row["cluster"])
+        shares = [part.split("% ", 1)[-1] for atlas in atlases
+                  for part in str(row.get(f"{atlas}_regions") or "").split("; ")]
+        labels = (region_name(label) for label in [*(row.get(f"{a}_peak") for a in atlases), *shares])
+        regions[name] = next((label for label in labels if label), "unlabelled")
     return rois, regions
 
 
