@@ -10,7 +10,8 @@ with log_to(snakemake.log[0]):
     sessions = read_tsv(i.sessions).astype({"subject": str, "session": str})
     mask, affine = load_labels(i.mask)
     labels, _ = load_labels(i.labels, affine, mask.shape)
-    index = dict(zip(read_tsv(i.table)["name"], read_tsv(i.table)["index"]))
+    seeds_table = read_tsv(i.table)
+    index = dict(zip(seeds_table["name"], seeds_table["index"]))
     rois = {}
     usable = bool((mask > 0).any())  # an empty group mask: no usable session (see the sessions table)
     for roi in p.controls if usable else []:

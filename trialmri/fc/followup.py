@@ -44,14 +44,21 @@ def transform_values(values: pd.Series, transform: str, what: str) -> pd.Series:
     return TRANSFORMS[transform](numbers)
 
 
+def _groups(frame: pd.DataFrame, by: list[str]):
+    """``(key dict, rows)`` per group of ``by`` in order of appearance; the whole frame for no ``by``."""
+    if not by:
+        yield {}, frame
+        return
+    for key, part in (frame.groupby(by, sort=False) if len(frame) else []):
+        yield dict(zip(by, key if isinstance(key, tuple) else (key,))), part
+
+
 def fit_models(table: pd.DataFrame, response: str, rhs: str, by: list[str], quantitative=()) -> dict:
     """One ROI mixed model per ``by`` group of ``table``: anova, coefficients, emmeans tables with
     the ``by`` columns first plus ``n_rows``, ``n_subjects``; a model the data cannot estimate gets
     one anova row with ``note`` saying why."""
     out = {"anova": [], "coefficients": [], "emmeans": []}
-    groups = table.groupby(by, sort=False) if by else [((), table)]
-    for key, part in groups:
-        key = dict(zip(by, key if isinstance(key, tuple) else (key,)))
+    for key, part in _groups(table, by):
         try:
             fit = fit_roi_lme(part, f"{response} ~ {rhs}", "subject", quantitative)
         except NotEstimable as err:
@@ -119,9 +126,7 @@ def changes(table: pd.DataFrame, value: str, by: list[str], active: str, placebo
 def correlations(frame: pd.DataFrame, x: str, ys: dict[str, str], by: list[str], groups) -> pd.DataFrame:
     """Pearson r of ``x`` with each ``ys`` column (name -> label), per ``by`` and group in ``groups``."""
     rows = []
-    parts = frame.groupby(by, sort=False) if len(frame) else []
-    for key, part in parts:
-        key = dict(zip(by, key if isinstance(key, tuple) else (key,)))
+    for key, part in _groups(frame, by):
         for measure, label in ys.items():
             for group in groups:
                 sel = part[part.group == group]
@@ -133,8 +138,7 @@ def correlations(frame: pd.DataFrame, x: str, ys: dict[str, str], by: list[str],
 def fisher_tests(table: pd.DataFrame, by: list[str], group_a: str, group_b: str) -> pd.DataFrame:
     """Fisher's r-to-z of ``group_a``'s r against ``group_b``'s, per ``by`` (z > 0: r_a > r_b)."""
     rows = []
-    for key, part in (table.groupby(by, sort=False) if len(table) else []):
-        key = dict(zip(by, key if isinstance(key, tuple) else (key,)))
+    for key, part in _groups(table, by):
         a = part[part.group == group_a].iloc[0]
         b = part[part.group == group_b].iloc[0]
         rows.append({**key, "group_a": group_a, "r_a": a.r, "n_a": a.n, "group_b": group_b, "r_b": b.r,

@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from trialmri.stats.group_tests import format_p  # noqa: E402
+from trialmri.stats.group_tests import p_phrase  # noqa: E402
 from trialmri.stats.scatter import GROUP_COLOURS, draw_change_scatter, save_figure  # noqa: E402
 
 TREATMENT_COLOURS = ("#e8590c", "#868e96")  # active, placebo
@@ -55,12 +55,7 @@ def term_text(anova: pd.DataFrame, term: str) -> str:
         note = anova.note.dropna().iloc[0] if "note" in anova and anova.note.notna().any() else ""
         return f"{term}: {note or 'not estimated'}"
     r = row.iloc[0]
-    return f"{term} F({int(r.df_num)}, {r.df_den:.2f}) = {r.F:.2f}, p {_p(r.p)}"
-
-
-def _p(p: float) -> str:
-    text = format_p(p)
-    return text if text.startswith("<") else f"= {text}"
+    return f"{term} F({int(r.df_num)}, {r.df_den:.2f}) = {r.F:.2f}, p {p_phrase(r.p)}"
 
 
 def fc_boxplots(fc: pd.DataFrame, panels: list[tuple[str, str]], titles: dict, subtitles: dict, groups,

@@ -24,6 +24,12 @@ def format_p(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def p_phrase(p: float) -> str:
+    """``p`` ready to follow "p ": ``= 0.035``, ``< 0.001``."""
+    text = format_p(p)
+    return text if text.startswith("<") else f"= {text}"
+
+
 def independent_ttest(values, groups, treatment: str, control: str, variable: str = "") -> dict:
     """Student's t-test (equal variances, as SPSS's first row and the study report) of
     ``values`` between ``treatment`` and ``control`` labels in ``groups``, plus Welch's test and

@@ -91,13 +91,6 @@ def _polish(y, X, groups, theta, sigma) -> tuple[VarianceModel, int]:
     return vm, steps
 
 
-def _gls_beta(y, X, vm: VarianceModel, groups) -> np.ndarray:
-    codes = np.unique(np.asarray(groups), return_inverse=True)[1]
-    V = vm.sigma**2 * (np.eye(len(y)) + vm.theta**2 * (codes[:, None] == codes[None, :]))
-    Vinv_X = np.linalg.solve(V, X)
-    return vm.C @ (Vinv_X.T @ y)
-
-
 def emmeans_grid(design: Design, table: pd.DataFrame, by: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
     """Cells of the factors ``by`` and their L rows: the mean of X over emmeans' reference grid
     (every level combination of every factor, quantitative variables at their mean)."""
@@ -137,7 +130,7 @@ def fit_roi_lme(table: pd.DataFrame, formula: str, random: str = "subject", quan
                            f"({X.shape[1]} fixed effects, 2 variances)")
     theta0, sigma0, sm_warnings = _statsmodels_fit(y, X, groups)
     vm, steps = _polish(y, X, groups, theta0, sigma0)
-    beta = _gls_beta(y, X, vm, groups)
+    beta = vm.beta
 
     rows = []
     for term, L in type3_contrasts(design, data).items():

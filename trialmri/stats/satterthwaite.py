@@ -29,6 +29,7 @@ class VarianceModel:
 
     theta: float
     sigma: float
+    beta: np.ndarray       # GLS β̂ = C X'V⁻¹y
     C: np.ndarray          # (X'V⁻¹X)⁻¹, covariance of β̂
     dC: np.ndarray         # (2, p, p): ∂C/∂θ, ∂C/∂σ
     A: np.ndarray          # (2, 2): 2 H⁻¹, covariance of (θ̂, σ̂)
@@ -73,7 +74,7 @@ def variance_model(y, X, groups, theta: float, sigma: float) -> VarianceModel:
                        + 2 * Py @ dV[i] @ P @ dV[j] @ Py - Py @ d2V[i][j] @ Py)
     XtVi = X.T @ Vinv
     dC = np.stack([C @ XtVi @ D @ XtVi.T @ C for D in dV])
-    return VarianceModel(theta=theta, sigma=sigma, C=C, dC=dC, A=2 * positive_inverse(H),
+    return VarianceModel(theta=theta, sigma=sigma, beta=C @ XtVi @ y, C=C, dC=dC, A=2 * positive_inverse(H),
                          gradient=grad, hessian=H)
 
 

@@ -13,7 +13,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from trialmri.stats.group_tests import format_p, pearson  # noqa: E402
+from trialmri.stats.group_tests import p_phrase, pearson  # noqa: E402
 
 GROUP_COLOURS = ("#c2255c", "#1971c2", "#2b8a3e", "#e67700")  # first group first
 
@@ -36,8 +36,7 @@ def draw_change_scatter(ax, frame: pd.DataFrame, order, *, x: str, y: str, group
         part = frame[(frame[group] == label)][[x, y]].dropna()
         xs, ys = part[x].to_numpy(float), part[y].to_numpy(float)
         stats = pearson(xs, ys)
-        p_text = format_p(stats["p"])
-        p_text = p_text if p_text.startswith("<") else f"= {p_text}"
+        p_text = p_phrase(stats["p"])
         ax.scatter(xs, ys, s=22, color=colour, alpha=0.75, edgecolor="white", linewidth=0.4,
                    label=f"{label} (n = {stats['n']}): r = {stats['r']:.2f}, p {p_text}")
         if xs.size >= 3 and np.ptp(xs) > 0:
