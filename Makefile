@@ -5,8 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 CORES ?= 2
+SLURM_PLUGINS := snakemake-executor-plugin-slurm snakemake-executor-plugin-slurm-jobstep throttler
+# Debian packages the tests use: a one-node SLURM (tests/localslurm.py) and headless Chromium
+# (the report test). Installed when missing, where `make test` runs as root with apt-get.
+TEST_DEBS := slurm-wlm munge chromium
 
-.PHONY: demo test install clean-demo
+.PHONY: demo test install test-debs clean-demo
 
 install: $(STAMP)
 
@@ -16,6 +20,9 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	# Snakemake's SLURM executor. --no-deps: its numpy>=2.4.5 pin (numpy serves only its optional
+	# efficiency report) conflicts with antspyx's numpy<2.4; its other needs are pinned here.
+	$(BIN)/python -m pip install --quiet --no-deps -c requirements.lock $(SLURM_PLUGINS)
 	touch $@
 
 # Synthetic tiny trial (written once to demo/bids) -> workflow -> demo/results and demo/report.html
@@ -25,8 +32,17 @@ demo: $(STAMP)
 	$(BIN)/snakemake --configfile config/demo.yaml --report demo/report.html
 	@echo "demo done: results in demo/results, report in demo/report.html"
 
-test: $(STAMP)
+test: $(STAMP) test-debs
 	$(BIN)/python -m pytest
+
+test-debs:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  missing=$$(for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing Debian packages for the tests: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  fi; \
+	else echo "not root with apt-get: the SLURM and report-rendering tests skip unless $(TEST_DEBS) are installed"; fi
 
 clean-demo:
 	rm -rf demo

@@ -7,6 +7,9 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "report/workflow.rst"
+
+
 include: "rules/common.smk"
 include: "rules/inputs.smk"
 include: "rules/dwi_corrections.smk"
@@ -16,6 +19,7 @@ include: "rules/rsfmri.smk"
 include: "rules/rsfmri_group.smk"
 include: "rules/rsfmri_clusters.smk"
 include: "rules/rsfmri_followup.smk"
+include: "rules/report.smk"
 
 
 rule all:
@@ -24,6 +28,7 @@ rule all:
         rules.collect_input_qc.output.qc,
         rules.collect_input_qc.output.exclusions,
         rules.collect_input_qc.output.inventory,
+        rules.provenance.output.page,
         dti_session_targets(rules.warp_dti_to_template.output.md),
         dti_session_targets(rules.plot_dti_qc.output.overlay),
         dti_session_targets(rules.plot_dti_qc.output.histogram),

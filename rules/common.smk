@@ -7,10 +7,9 @@ from snakemake.utils import validate
 
 from trialmri.bids.discovery import discover
 from trialmri.bids.naming import bids_path
-from trialmri.bids.phenotype import sessions_tables
+from trialmri.bids.phenotype import sessions_tables, transformed_name
 from trialmri.dwi import fsl_commands as FSL
 from trialmri.fc import afni_commands as AFNI
-from trialmri.fc.followup import transformed_name
 from trialmri.fc.group_sessions import formula_variables, model_terms
 from trialmri.lme import afni_commands as AFNI_LME
 from trialmri.clusters import afni_commands as AFNI_CLUSTERS
@@ -58,6 +57,18 @@ def subject_file(suffix, ext, datatype=None, **entities):
 def logs(rule, name):
     """The log file of one job: output_dir/logs/<rule>/<name>.log."""
     return str(OUT / "logs" / rule / f"{name}.log")
+
+
+def benchmarks(rule, name):
+    """Wall time, CPU time and peak memory of one job (Snakemake's benchmark TSV), beside its log:
+    output_dir/benchmarks/<rule>/<name>.tsv; bench/rule_resources.py sums them up per rule.
+    """
+    return str(OUT / "benchmarks" / rule / f"{name}.tsv")
+
+
+def rule_resources(key):
+    """mem_mb (MB) and runtime (minutes) of a rule's jobs from config ``resources`` (threads apart)."""
+    return {k: v for k, v in config["resources"][key].items() if k != "threads"}
 
 
 def subject_inputs(wildcards):

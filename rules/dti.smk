@@ -6,11 +6,12 @@ rule write_template:
         mask=deriv(f"templates/tpl-{NATIVE_SPACE}_res-{DTI_RES}_desc-brain_mask.nii.gz"),
     log:
         logs("write_template", f"res-{DTI_RES}"),
+    benchmark:
+        benchmarks("write_template", f"res-{DTI_RES}")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=2000,
-        runtime=5,
+        **rule_resources("write_template"),
     params:
         resolution_mm=DTI_RES,
     script:
@@ -26,13 +27,14 @@ rule compute_dwi_reference:
         mask=dwi_file("mask", ".nii.gz", space="dwi", desc="brain"),
     log:
         logs("compute_dwi_reference", "sub-{subject}_ses-{session}"),
+    benchmark:
+        benchmarks("compute_dwi_reference", "sub-{subject}_ses-{session}")
     group:
         "subject"
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=3000,
-        runtime=5,
+        **rule_resources("compute_dwi_reference"),
     script:
         "../scripts/compute_dwi_reference.py"
 
@@ -53,13 +55,14 @@ if DTI_ENGINES["tensor"] == "native":
             qc=dwi_file("qc", ".tsv", desc="tensor"),
         log:
             logs("fit_tensor", "sub-{subject}_ses-{session}"),
+        benchmark:
+            benchmarks("fit_tensor", "sub-{subject}_ses-{session}")
         group:
             "subject"
         conda:
             "../envs/trialmri.yaml"
         resources:
-            mem_mb=4000,
-            runtime=10,
+            **rule_resources("fit_tensor"),
         script:
             "../scripts/fit_tensor.py"
 
@@ -78,13 +81,14 @@ else:
             rd=dwi_file("dwimap", ".nii.gz", space="dwi", param="rd"),
         log:
             logs("fit_tensor", "sub-{subject}_ses-{session}"),
+        benchmark:
+            benchmarks("fit_tensor", "sub-{subject}_ses-{session}")
         group:
             "subject"
         container:
             config["containers"]["fsl"]
         resources:
-            mem_mb=4000,
-            runtime=30,
+            **rule_resources("fit_tensor_fsl"),
         params:
             prefix=lambda wildcards, output: output.md.replace(
                 "_param-md_dwimap.nii.gz", "_dtifit"
@@ -111,13 +115,14 @@ if DTI_ENGINES["registration"] == "native":
             ),
         log:
             logs("register_sessions", "sub-{subject}"),
+        benchmark:
+            benchmarks("register_sessions", "sub-{subject}")
         group:
             "subject"
         conda:
             "../envs/trialmri.yaml"
         resources:
-            mem_mb=3000,
-            runtime=10,
+            **rule_resources("register_sessions"),
         script:
             "../scripts/register_rigid.py"
 
@@ -129,13 +134,14 @@ if DTI_ENGINES["registration"] == "native":
             xfm=dwi_pre_file("xfm", ".mat", to="T1w", mode="image", **{"from": "dwi"}),
         log:
             logs("register_dwi_to_t1w", "sub-{subject}"),
+        benchmark:
+            benchmarks("register_dwi_to_t1w", "sub-{subject}")
         group:
             "subject"
         conda:
             "../envs/trialmri.yaml"
         resources:
-            mem_mb=4000,
-            runtime=10,
+            **rule_resources("register_dwi_to_t1w"),
         script:
             "../scripts/register_rigid.py"
 
@@ -165,13 +171,14 @@ if DTI_ENGINES["registration"] == "native":
             brain=subject_file("T1w", ".nii.gz", datatype="anat", desc="brain"),
         log:
             logs("register_t1w_to_template", "sub-{subject}"),
+        benchmark:
+            benchmarks("register_t1w_to_template", "sub-{subject}")
         group:
             "subject"
         conda:
             "../envs/trialmri.yaml"
         resources:
-            mem_mb=6000,
-            runtime=30,
+            **rule_resources("register_t1w_to_template"),
         params:
             syn_iterations=DTI["syn_iterations"],
         script:
@@ -192,13 +199,14 @@ if DTI_ENGINES["registration"] == "native":
             ),
         log:
             logs("warp_dti_to_template", "sub-{subject}_ses-{session}"),
+        benchmark:
+            benchmarks("warp_dti_to_template", "sub-{subject}_ses-{session}")
         group:
             "subject"
         conda:
             "../envs/trialmri.yaml"
         resources:
-            mem_mb=3000,
-            runtime=10,
+            **rule_resources("warp_dti_to_template"),
         script:
             "../scripts/warp_dti_to_template.py"
 
@@ -220,13 +228,14 @@ else:
             ),
         log:
             logs("register_sessions", "sub-{subject}"),
+        benchmark:
+            benchmarks("register_sessions", "sub-{subject}")
         group:
             "subject"
         container:
             config["containers"]["fsl"]
         resources:
-            mem_mb=3000,
-            runtime=10,
+            **rule_resources("register_sessions_fsl"),
         shell:
             "("
             + FSL.flirt_rigid("{input.moving}", "{input.fixed}", "{output.xfm}")
@@ -244,13 +253,14 @@ else:
             ),
         log:
             logs("register_fa_to_template", "sub-{subject}"),
+        benchmark:
+            benchmarks("register_fa_to_template", "sub-{subject}")
         group:
             "subject"
         container:
             config["containers"]["fsl"]
         resources:
-            mem_mb=6000,
-            runtime=60,
+            **rule_resources("register_fa_to_template"),
         params:
             prefix=lambda wildcards, output: output.affine[: -len(".mat")],
         shell:
@@ -270,13 +280,14 @@ else:
             ),
         log:
             logs("warp_dti_to_template", "sub-{subject}_ses-{session}"),
+        benchmark:
+            benchmarks("warp_dti_to_template", "sub-{subject}_ses-{session}")
         group:
             "subject"
         container:
             config["containers"]["fsl"]
         resources:
-            mem_mb=3000,
-            runtime=10,
+            **rule_resources("warp_dti_to_template_fsl"),
         params:
             md=lambda wildcards, input, output: FSL.applywarp(
                 input.md, input.warp, output.md, DTI_RES, input.get("premat")
@@ -327,13 +338,14 @@ rule plot_dti_qc:
         ),
     log:
         logs("plot_dti_qc", "sub-{subject}_ses-{session}"),
+    benchmark:
+        benchmarks("plot_dti_qc", "sub-{subject}_ses-{session}")
     group:
         "subject"
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=2000,
-        runtime=5,
+        **rule_resources("plot_dti_qc"),
     params:
         space=DTI_SPACE,
     script:

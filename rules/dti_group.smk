@@ -24,11 +24,12 @@ rule make_dti_rois:
         ),
     log:
         logs("make_dti_rois", DTI_GRID),
+    benchmark:
+        benchmarks("make_dti_rois", DTI_GRID)
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=3000,
-        runtime=10,
+        **rule_resources("make_dti_rois"),
     params:
         rois=DTI_ROIS,
     script:
@@ -43,11 +44,12 @@ rule extract_roi_md:
         table=dti_group_file("roi_md.tsv"),
     log:
         logs("extract_roi_md", "group"),
+    benchmark:
+        benchmarks("extract_roi_md", "group")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=2000,
-        runtime=20,
+        **rule_resources("extract_roi_md"),
     params:
         rois=list(DTI_ROIS),
         sessions=dti_session_keys(),
@@ -81,11 +83,12 @@ rule build_dti_table:
         ),
     log:
         logs("build_dti_table", "group"),
+    benchmark:
+        benchmarks("build_dti_table", "group")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **rule_resources("build_dti_table"),
     params:
         subjects=INVENTORY.dti_subjects,
         pre=DTI_PRE,
@@ -109,11 +112,12 @@ rule test_dti_groups:
         ),
     log:
         logs("test_dti_groups", "group"),
+    benchmark:
+        benchmarks("test_dti_groups", "group")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **rule_resources("test_dti_groups"),
     params:
         outcomes=DTI_OUTCOMES,
         groups=DTI["groups"],
@@ -160,11 +164,12 @@ rule fit_dti_models:
         table2_json=dti_group_file("table2.json"),
     log:
         logs("fit_dti_models", "group"),
+    benchmark:
+        benchmarks("fit_dti_models", "group")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **rule_resources("fit_dti_models"),
     params:
         statistics=DTI_STATS,
         rois=DTI_ROIS,
@@ -186,14 +191,15 @@ rule plot_dti_scatter:
         svg=deriv("figures/dti/roi-{roi}_outcome-{outcome}_scatter.svg"),
     log:
         logs("plot_dti_scatter", "roi-{roi}_outcome-{outcome}"),
+    benchmark:
+        benchmarks("plot_dti_scatter", "roi-{roi}_outcome-{outcome}")
     wildcard_constraints:
         roi="[A-Za-z0-9]+",
         outcome="[A-Za-z0-9_]+",
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **rule_resources("plot_dti_scatter"),
     params:
         statistics=DTI_STATS,
         rois=DTI_ROIS,

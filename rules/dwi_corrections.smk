@@ -53,14 +53,15 @@ if DTI_ENGINES["eddy"] == "native":
             ),
         log:
             logs("correct_dwi", "sub-{subject}_ses-{session}"),
+        benchmark:
+            benchmarks("correct_dwi", "sub-{subject}_ses-{session}")
         group:
             "subject"
         conda:
             "../envs/trialmri.yaml"
-        threads: 2
+        threads: config["resources"]["correct_dwi"]["threads"]
         resources:
-            mem_mb=6000,
-            runtime=30,
+            **rule_resources("correct_dwi"),
         params:
             directions=DTI["phase_encoding_dirs"],
             iterations=DTI["corrections"]["iterations"],
@@ -81,11 +82,12 @@ if DTI_ENGINES["eddy"] == "native":
             html=deriv("group/dti/dwi_outliers.html"),
         log:
             logs("collect_dwi_outliers", "all"),
+        benchmark:
+            benchmarks("collect_dwi_outliers", "all")
         conda:
             "../envs/trialmri.yaml"
         resources:
-            mem_mb=1000,
-            runtime=5,
+            **rule_resources("collect_dwi_outliers"),
         params:
             sessions=dti_session_keys(),
         script:
@@ -105,13 +107,14 @@ else:
             bvec=dwi_file("dwi", ".bvec", desc="merged"),
         log:
             logs("prepare_fsl_corrections", "sub-{subject}_ses-{session}"),
+        benchmark:
+            benchmarks("prepare_fsl_corrections", "sub-{subject}_ses-{session}")
         group:
             "subject"
         conda:
             "../envs/trialmri.yaml"
         resources:
-            mem_mb=1000,
-            runtime=5,
+            **rule_resources("prepare_fsl_corrections"),
         params:
             directions=DTI["phase_encoding_dirs"],
         script:
@@ -136,14 +139,15 @@ else:
             b0_motion=dwi_file("motion", ".par", desc="mcflirt"),
         log:
             logs("correct_dwi", "sub-{subject}_ses-{session}"),
+        benchmark:
+            benchmarks("correct_dwi", "sub-{subject}_ses-{session}")
         group:
             "subject"
         container:
             config["containers"]["fsl"]
-        threads: 2
+        threads: config["resources"]["correct_dwi_fsl"]["threads"]
         resources:
-            mem_mb=8000,
-            runtime=240,
+            **rule_resources("correct_dwi_fsl"),
         params:
             work=lambda wildcards, output: output.dwi.replace(
                 "_desc-preproc_dwi.nii.gz", "_fslwork"

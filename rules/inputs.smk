@@ -8,13 +8,14 @@ rule check_subject_inputs:
         qc=subject_file("qc", ".tsv", desc="inputs"),
     log:
         logs("check_subject_inputs", "sub-{subject}"),
+    benchmark:
+        benchmarks("check_subject_inputs", "sub-{subject}")
     group:
         "subject"
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=500,
-        runtime=5,
+        **rule_resources("check_subject_inputs"),
     params:
         denoise=RS["denoise"],
     script:
@@ -29,11 +30,12 @@ rule check_phenotype:
         qc=deriv("phenotype_qc.tsv"),
     log:
         logs("check_phenotype", "group"),
+    benchmark:
+        benchmarks("check_phenotype", "group")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=500,
-        runtime=5,
+        **rule_resources("check_phenotype"),
     params:
         columns=config["phenotype"],
         arms={
@@ -74,11 +76,12 @@ rule collect_input_qc:
         ),
     log:
         logs("collect_input_qc", "group"),
+    benchmark:
+        benchmarks("collect_input_qc", "group")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **rule_resources("collect_input_qc"),
     params:
         discovery_exclusions=INVENTORY.exclusions_table().to_dict("records"),
         status=inventory_status(INVENTORY, DTI, RS),
@@ -91,11 +94,12 @@ rule write_dataset_description:
         description=deriv("dataset_description.json"),
     log:
         logs("write_dataset_description", "group"),
+    benchmark:
+        benchmarks("write_dataset_description", "group")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=200,
-        runtime=2,
+        **rule_resources("write_dataset_description"),
     params:
         source=str(BIDS),
         engines={"dti": DTI["engines"], "rsfmri": RS["engines"]},

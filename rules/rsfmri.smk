@@ -22,11 +22,12 @@ rule make_seed_rois:
         ),
     log:
         logs("make_seed_rois", RS_GRID),
+    benchmark:
+        benchmarks("make_seed_rois", RS_GRID)
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=2000,
-        runtime=5,
+        **rule_resources("make_seed_rois"),
     params:
         rois=RS_ROIS,
         radius_mm=RS_SEEDS["radius_mm"],
@@ -52,13 +53,14 @@ rule denoise_bold:
         ),
     log:
         logs("denoise_bold", "sub-{subject}_ses-{session}"),
+    benchmark:
+        benchmarks("denoise_bold", "sub-{subject}_ses-{session}")
     group:
         "subject"
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=6000,
-        runtime=10,
+        **rule_resources("denoise_bold"),
     params:
         denoise=RS["denoise"],
     script:
@@ -80,13 +82,14 @@ if RS_ENGINES["netcorr"] == "native":
             sidecar=func_file("relmat", ".json", space=RS["space"], desc="netcc"),
         log:
             logs("seed_maps", "sub-{subject}_ses-{session}"),
+        benchmark:
+            benchmarks("seed_maps", "sub-{subject}_ses-{session}")
         group:
             "subject"
         conda:
             "../envs/trialmri.yaml"
         resources:
-            mem_mb=4000,
-            runtime=10,
+            **rule_resources("seed_maps"),
         params:
             rois=list(RS_ROIS),
             min_voxels=RS_SEEDS["min_voxels"],
@@ -105,13 +108,14 @@ else:
             work=temp(directory(deriv("work/3dnetcorr/sub-{subject}_ses-{session}"))),
         log:
             logs("run_3dnetcorr", "sub-{subject}_ses-{session}"),
+        benchmark:
+            benchmarks("run_3dnetcorr", "sub-{subject}_ses-{session}")
         group:
             "subject"
         container:
             config["containers"]["afni"]
         resources:
-            mem_mb=4000,
-            runtime=20,
+            **rule_resources("run_3dnetcorr"),
         params:
             prefix=lambda wildcards, output: f"{output.work}/netcorr",
         shell:
@@ -137,13 +141,14 @@ else:
             sidecar=func_file("relmat", ".json", space=RS["space"], desc="netcc"),
         log:
             logs("seed_maps", "sub-{subject}_ses-{session}"),
+        benchmark:
+            benchmarks("seed_maps", "sub-{subject}_ses-{session}")
         group:
             "subject"
         conda:
             "../envs/trialmri.yaml"
         resources:
-            mem_mb=1000,
-            runtime=5,
+            **rule_resources("seed_maps_afni"),
         params:
             rois=list(RS_ROIS),
             prefix=lambda wildcards, input: f"{input.work}/netcorr",
@@ -175,11 +180,12 @@ rule plot_seed_maps:
         ],
     log:
         logs("plot_seed_maps", "sub-{subject}_ses-{session}"),
+    benchmark:
+        benchmarks("plot_seed_maps", "sub-{subject}_ses-{session}")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=2000,
-        runtime=5,
+        **rule_resources("plot_seed_maps"),
     params:
         rois=list(RS_ROIS),
         centres=RS_ROIS,

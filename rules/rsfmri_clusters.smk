@@ -25,11 +25,12 @@ rule lme_fit_mask:
         mask=CLUSTERS["fit_mask"],
     log:
         logs("lme_fit_mask", "roi-{seed}"),
+    benchmark:
+        benchmarks("lme_fit_mask", "roi-{seed}")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **rule_resources("lme_fit_mask"),
     script:
         "../scripts/lme_fit_mask.py"
 
@@ -45,11 +46,12 @@ if RS_ENGINES["fwhmx"] == "native":
             words=CLUSTERS["acf_words"],
         log:
             logs("fwhmx", "roi-{seed}"),
+        benchmark:
+            benchmarks("fwhmx", "roi-{seed}")
         conda:
             "../envs/trialmri.yaml"
         resources:
-            mem_mb=4000,
-            runtime=10,
+            **rule_resources("fwhmx"),
         script:
             "../scripts/fwhmx.py"
 
@@ -64,11 +66,12 @@ else:
             acf_1d=temp(deriv("work/3dfwhmx/roi-{seed}_acf.1D")),
         log:
             logs("run_3dfwhmx", "roi-{seed}"),
+        benchmark:
+            benchmarks("run_3dfwhmx", "roi-{seed}")
         container:
             config["containers"]["afni"]
         resources:
-            mem_mb=4000,
-            runtime=30,
+            **rule_resources("run_3dfwhmx"),
         shell:
             AFNI_CLUSTERS.fwhmx_command(
                 "{input.resid:q}",
@@ -86,11 +89,12 @@ else:
             words=CLUSTERS["acf_words"],
         log:
             logs("fwhmx", "roi-{seed}"),
+        benchmark:
+            benchmarks("fwhmx", "roi-{seed}")
         conda:
             "../envs/trialmri.yaml"
         resources:
-            mem_mb=1000,
-            runtime=5,
+            **rule_resources("fwhmx_afni"),
         params:
             container=config["containers"]["afni"],
         script:
@@ -107,12 +111,13 @@ if RS_ENGINES["clustsim"] == "native":
             CLUSTSIM_OUTPUTS,
         log:
             logs("clustsim", "roi-{seed}"),
+        benchmark:
+            benchmarks("clustsim", "roi-{seed}")
         conda:
             "../envs/trialmri.yaml"
         threads: RS_CLUSTERS["threads"]
         resources:
-            mem_mb=4000,
-            runtime=60,
+            **rule_resources("clustsim"),
         params:
             prefix=lambda wildcards, output: output[0].removesuffix(".json"),
             pthr=CLUSTSIM_PTHR,
@@ -132,12 +137,13 @@ else:
             work=temp(directory(deriv("work/3dclustsim/roi-{seed}"))),
         log:
             logs("run_3dclustsim", "roi-{seed}"),
+        benchmark:
+            benchmarks("run_3dclustsim", "roi-{seed}")
         container:
             config["containers"]["afni"]
         threads: RS_CLUSTERS["threads"]
         resources:
-            mem_mb=4000,
-            runtime=4 * 60,
+            **rule_resources("run_3dclustsim"),
         params:
             prefix=lambda wildcards, output: f"{output.work}/clustsim",
         shell:
@@ -162,11 +168,12 @@ else:
             CLUSTSIM_OUTPUTS,
         log:
             logs("clustsim", "roi-{seed}"),
+        benchmark:
+            benchmarks("clustsim", "roi-{seed}")
         conda:
             "../envs/trialmri.yaml"
         resources:
-            mem_mb=1000,
-            runtime=5,
+            **rule_resources("clustsim_afni"),
         params:
             prefix=lambda wildcards, output: output[0].removesuffix(".json"),
             iterations=RS_CLUSTERS["iterations"],
@@ -194,11 +201,12 @@ rule clusters:
         sidecar=CLUSTERS["sidecar"],
     log:
         logs("clusters", "roi-{seed}"),
+    benchmark:
+        benchmarks("clusters", "roi-{seed}")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=2000,
-        runtime=5,
+        **rule_resources("clusters"),
     params:
         term=RS_GROUP["term"],
         pthr=RS_CLUSTERS["pthr"],
@@ -229,11 +237,12 @@ rule plot_clusters:
         ),
     log:
         logs("plot_clusters", "roi-{seed}"),
+    benchmark:
+        benchmarks("plot_clusters", "roi-{seed}")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=2000,
-        runtime=5,
+        **rule_resources("plot_clusters"),
     params:
         term=RS_GROUP["term"],
     script:
@@ -254,11 +263,12 @@ rule cluster_summary:
         ),
     log:
         logs("cluster_summary", "group"),
+    benchmark:
+        benchmarks("cluster_summary", "group")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **rule_resources("cluster_summary"),
     params:
         seeds=RS_SEED_NAMES,
     script:

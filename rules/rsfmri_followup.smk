@@ -31,11 +31,12 @@ rule control_fc:
         table=FOLLOWUP["control_fc"],
     log:
         logs("control_fc", "group"),
+    benchmark:
+        benchmarks("control_fc", "group")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=2000,
-        runtime=10,
+        **rule_resources("control_fc"),
     params:
         seeds=RS_SEED_NAMES,
         controls=list(RS_SEEDS["control"]),
@@ -53,11 +54,12 @@ rule cluster_fc:
         table=FOLLOWUP["cluster_fc"],
     log:
         logs("cluster_fc", "group"),
+    benchmark:
+        benchmarks("cluster_fc", "group")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=2000,
-        runtime=10,
+        **rule_resources("cluster_fc"),
     params:
         seeds=RS_SEED_NAMES,
         atlases=RS_CLUSTERS["atlases"],
@@ -73,11 +75,12 @@ rule clinical_sessions:
         table=FOLLOWUP["clinical"],
     log:
         logs("clinical_sessions", "group"),
+    benchmark:
+        benchmarks("clinical_sessions", "group")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **rule_resources("clinical_sessions"),
     params:
         phenotype=config["phenotype"]["sessions"],
         columns={
@@ -101,11 +104,12 @@ rule control_lme:
         ),
     log:
         logs("control_lme", "group"),
+    benchmark:
+        benchmarks("control_lme", "group")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **rule_resources("control_lme"),
     params:
         response="z",
         formula=RS_FOLLOWUP["formula"],
@@ -121,11 +125,12 @@ rule crp_lme:
         **followup_lme_outputs("crp", "CRP", "rs_crp_lme.rst"),
     log:
         logs("crp_lme", "group"),
+    benchmark:
+        benchmarks("crp_lme", "group")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **rule_resources("crp_lme"),
     params:
         response=transformed_name(
             RS_FOLLOWUP["crp"]["score"], RS_FOLLOWUP["crp"]["transform"]
@@ -171,11 +176,12 @@ rule followup_correlations:
         ),
     log:
         logs("followup_correlations", "group"),
+    benchmark:
+        benchmarks("followup_correlations", "group")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **rule_resources("followup_correlations"),
     params:
         **RS_FOLLOWUP_PARAMS,
     script:
@@ -205,11 +211,12 @@ rule plot_followup:
         ),
     log:
         logs("plot_followup", "group"),
+    benchmark:
+        benchmarks("plot_followup", "group")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=2000,
-        runtime=5,
+        **rule_resources("plot_followup"),
     params:
         **RS_FOLLOWUP_PARAMS,
         term=RS_GROUP["term"],

@@ -18,11 +18,12 @@ rule rs_group_sessions:
         mask=rs_group_file(f"{RS_GRID}_desc-group_mask.nii.gz"),
     log:
         logs("rs_group_sessions", "group"),
+    benchmark:
+        benchmarks("rs_group_sessions", "group")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=2000,
-        runtime=5,
+        **rule_resources("rs_group_sessions"),
     params:
         session_keys=rs_session_keys(),
         columns={
@@ -44,11 +45,12 @@ rule lme_table:
         afni_table=rs_group_file("roi-{seed}_desc-lme_afnitable.txt"),
     log:
         logs("lme_table", "roi-{seed}"),
+    benchmark:
+        benchmarks("lme_table", "roi-{seed}")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **rule_resources("lme_table"),
     params:
         session_keys=rs_session_keys(),
         variables=lambda wildcards: RS_VARIABLES[wildcards.seed],
@@ -74,11 +76,12 @@ if RS_ENGINES["lme"] == "native":
             **LME_OUTPUTS,
         log:
             logs("group_lme", "roi-{seed}"),
+        benchmark:
+            benchmarks("group_lme", "roi-{seed}")
         conda:
             "../envs/trialmri.yaml"
         resources:
-            mem_mb=8000,
-            runtime=15,
+            **rule_resources("group_lme"),
         params:
             formula=lambda wildcards: RS_FORMULAS[wildcards.seed],
             prefix=lambda wildcards, output: output.stats.removesuffix("_stats.nii.gz"),
@@ -96,12 +99,13 @@ else:
             work=temp(directory(deriv("work/3dlme/roi-{seed}"))),
         log:
             logs("run_3dlme", "roi-{seed}"),
+        benchmark:
+            benchmarks("run_3dlme", "roi-{seed}")
         container:
             config["containers"]["afni"]
         threads: RS_GROUP["jobs"]
         resources:
-            mem_mb=8000,
-            runtime=24 * 60,
+            **rule_resources("run_3dlme"),
         params:
             model=lambda wildcards: RS_FORMULAS[wildcards.seed].replace(" ", ""),
             stats=lambda wildcards, output: f"{output.work}/lme.nii.gz",
@@ -127,11 +131,12 @@ else:
             **LME_OUTPUTS,
         log:
             logs("group_lme", "roi-{seed}"),
+        benchmark:
+            benchmarks("group_lme", "roi-{seed}")
         conda:
             "../envs/trialmri.yaml"
         resources:
-            mem_mb=4000,
-            runtime=5,
+            **rule_resources("group_lme_afni"),
         params:
             prefix=lambda wildcards, output: output.stats.removesuffix("_stats.nii.gz"),
             container=config["containers"]["afni"],
@@ -155,11 +160,12 @@ rule plot_group_lme:
         ),
     log:
         logs("plot_group_lme", "roi-{seed}"),
+    benchmark:
+        benchmarks("plot_group_lme", "roi-{seed}")
     conda:
         "../envs/trialmri.yaml"
     resources:
-        mem_mb=2000,
-        runtime=5,
+        **rule_resources("plot_group_lme"),
     params:
         term=RS_GROUP["term"],
     script:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+HELD_BACK = ("d08", "r08")  # subjects whose files "arrive" after the first workflow run
+CLUSTSIM_ITERATIONS = 1000  # the default 10,000 takes ~30 s per seed on the tiny grid
 
 
 def run(cmd, cwd=ROOT, check=True, **kw) -> subprocess.CompletedProcess:
@@ -39,6 +42,48 @@ def tiny_bids(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("synth") / "bids"
     run([BIN / "trialmri", "synth", "--preset", "tiny", "--seed", "7", "--out", out])
     return out
+
+
+def snakemake(work, *args, check=True, env=None):
+    """The workflow on ``work``/config.yaml, run from ``work``."""
+    return run([BIN / "snakemake", "-s", ROOT / "Snakefile", "-d", work, "--configfile", work / "config.yaml",
+                *args], check=check, env=env)
+
+
+def held_back_copy(tiny_bids: Path, work: Path) -> Path:
+    """``work``/bids: the tiny trial without the HELD_BACK subjects (moved to ``work``/held)."""
+    bids = work / "bids"
+    shutil.copytree(tiny_bids, bids)
+    for sub in HELD_BACK:
+        for folder in (bids, bids / "derivatives" / "fmriprep"):
+            if (folder / f"sub-{sub}").exists():
+                shutil.move(folder / f"sub-{sub}", work / "held" / folder.relative_to(bids) / f"sub-{sub}")
+    (work / "config.yaml").write_text(f"bids_dir: {bids}\noutput_dir: {work / 'results'}\n"
+                                      f"rsfmri:\n  clusters:\n    iterations: {CLUSTSIM_ITERATIONS}\n")
+    return bids
+
+
+def output_tables(work: Path) -> dict[str, str]:
+    """Every TSV a run wrote under ``work``/results (benchmarks and logs aside), by relative path,
+    with the run's own folder replaced by ``<work>`` so two runs in different folders compare."""
+    results = work / "results"
+    return {str(p.relative_to(results)): p.read_text().replace(str(work), "<work>")
+            for p in sorted(results.rglob("*.tsv")) if p.relative_to(results).parts[0] not in ("benchmarks", "logs")}
+
+
+@pytest.fixture(scope="session")
+def first_run(tiny_bids, tmp_path_factory):
+    """A complete local run on the tiny trial with two subjects' images held back.
+    Its tables, as they were right after the run, are in ``first_run / "tables.json"``."""
+    work = tmp_path_factory.mktemp("workflow")
+    bids = held_back_copy(tiny_bids, work)
+    from test_synth import digests
+
+    before = digests(bids)
+    snakemake(work, "--cores", "2")
+    assert digests(bids) == before, "the workflow wrote into the input dataset"
+    (work / "tables.json").write_text(json.dumps(output_tables(work)))
+    return work
 
 
 def write_nifti(path: Path, shape, affine=None, value=100.0) -> Path:

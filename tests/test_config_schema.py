@@ -25,7 +25,7 @@ def test_shipped_configs_are_valid_and_demo_gets_every_default():
     assert demo["rsfmri"]["sessions"] == {"active": "ketamine", "placebo": "placebo"}
     assert demo["containers"]["fsl"].startswith("docker://")
     # config.yaml restates the schema defaults: a demo filled with defaults equals it but for paths.
-    for key in ("phenotype", "dti", "rsfmri", "containers"):
+    for key in ("phenotype", "dti", "rsfmri", "containers", "resources"):
         assert demo[key] == full[key], key
 
 

@@ -11,39 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import BIN, ROOT, run
+from conftest import BIN, HELD_BACK, ROOT, run, snakemake
 
-from test_synth import digests
 
 pytestmark = pytest.mark.workflow
-HELD_BACK = ("d08", "r08")  # subjects whose files "arrive" after the first run
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 DTI_ROIS, OUTCOMES = CONFIG["dti"]["rois"], CONFIG["dti"]["statistics"]["outcomes"]
 RS_SEEDS = CONFIG["rsfmri"]["seeds"]["regions"]
-CLUSTSIM_ITERATIONS = 1000  # the default 10,000 takes ~30 s per seed on the tiny grid
-
-
-def snakemake(work, *args, check=True):
-    return run([BIN / "snakemake", "-s", ROOT / "Snakefile", "-d", work, "--configfile", work / "config.yaml",
-                *args], check=check)
-
-
-@pytest.fixture(scope="module")
-def first_run(tiny_bids, tmp_path_factory):
-    """A complete run on the tiny trial with two subjects' images held back."""
-    work = tmp_path_factory.mktemp("workflow")
-    bids = work / "bids"
-    shutil.copytree(tiny_bids, bids)
-    for sub in HELD_BACK:
-        for folder in (bids, bids / "derivatives" / "fmriprep"):
-            if (folder / f"sub-{sub}").exists():
-                shutil.move(folder / f"sub-{sub}", work / "held" / folder.relative_to(bids) / f"sub-{sub}")
-    (work / "config.yaml").write_text(f"bids_dir: {bids}\noutput_dir: {work / 'results'}\n"
-                                      f"rsfmri:\n  clusters:\n    iterations: {CLUSTSIM_ITERATIONS}\n")
-    before = digests(bids)
-    snakemake(work, "--cores", "2")
-    assert digests(bids) == before, "the workflow wrote into the input dataset"
-    return work
 
 
 def test_outputs_and_exclusions(first_run, tiny_bids):

@@ -1,4 +1,4 @@
-"""Find what a BIDS dataset holds for each arm, and what each subject lacks (pybids).
+"""Find what a BIDS dataset holds for each arm, and what each subject lacks.
 
 :func:`discover` indexes the raw dataset and the fMRIPrep derivatives once and returns an
 :class:`Inventory`: per subject and session the DWI series per phase-encoding direction (image,
@@ -15,11 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from trialmri.bids.file_index import FileIndex
 from trialmri.bids.phenotype import by_subject, load_participants
 from trialmri.qc.table import EXCLUSION_COLUMNS
-
-IGNORED = re.compile(r"/(truth|derivatives|code|sourcedata)(/|$)")
-
 
 @dataclass(frozen=True)
 class Exclusion:
@@ -69,14 +67,6 @@ class Inventory:
         return pd.DataFrame(rows, columns=EXCLUSION_COLUMNS)
 
 
-def _layout(root: Path, derivative: bool):
-    from bids import BIDSLayout, BIDSLayoutIndexer
-
-    if derivative:
-        return BIDSLayout(root, validate=False, config=["bids", "derivatives"])
-    return BIDSLayout(root, validate=False, indexer=BIDSLayoutIndexer(validate=False, ignore=[IGNORED]))
-
-
 def discover(bids_dir, fmriprep_dir=None, *, dti_sessions=("pre", "post"), pe_dirs=("AP", "PA"),
              dti_groups=("ketamine", "vehicle"), rs_sessions=("ketamine", "placebo"),
              rs_groups=("TRD", "HV"), task="rest", space="MNI152NLin2009cAsym",
@@ -93,7 +83,7 @@ def discover(bids_dir, fmriprep_dir=None, *, dti_sessions=("pre", "post"), pe_di
                                 f"set bids_dir in your config to the dataset's root folder")
     fmriprep_dir = Path(fmriprep_dir) if fmriprep_dir else bids_dir / "derivatives" / "fmriprep"
     inv = Inventory(str(bids_dir), str(fmriprep_dir))
-    raw = _layout(bids_dir, derivative=False)
+    raw = FileIndex(bids_dir)
     subjects = sorted(raw.get_subjects())
     excl = inv.exclusions
 
@@ -103,7 +93,7 @@ def discover(bids_dir, fmriprep_dir=None, *, dti_sessions=("pre", "post"), pe_di
             found, incomplete = {}, set()
             for direction in pe_dirs:
                 images = raw.get(subject=sub, session=ses, suffix="dwi", direction=direction,
-                                 extension=[".nii.gz", ".nii"], return_type="filename")
+                                 extension=[".nii.gz", ".nii"])
                 if not images:
                     continue
                 image = images[0]
@@ -125,29 +115,29 @@ def discover(bids_dir, fmriprep_dir=None, *, dti_sessions=("pre", "post"), pe_di
             if found:
                 inv.dwi.setdefault(sub, {})[ses] = found
         if sub in inv.dwi or any(raw.get(subject=sub, suffix="dwi")):
-            t1 = raw.get(subject=sub, suffix="T1w", extension=[".nii.gz", ".nii"], return_type="filename")
+            t1 = raw.get(subject=sub, suffix="T1w", extension=[".nii.gz", ".nii"])
             baseline = [f for f in t1 if f"ses-{dti_sessions[0]}" in Path(f).name] or t1
             if baseline:
                 inv.t1w[sub] = baseline[0]
 
     # rsfMRI: preprocessed BOLD + confounds (+ brain mask if present) per session.
     if fmriprep_dir.exists():
-        deriv = _layout(fmriprep_dir, derivative=True)
+        deriv = FileIndex(fmriprep_dir)
         for sub in sorted(deriv.get_subjects()):
             for ses in rs_sessions:
                 bold = deriv.get(subject=sub, session=ses, task=task, space=space, desc="preproc",
-                                 suffix="bold", extension=[".nii.gz", ".nii"], return_type="filename")
+                                 suffix="bold", extension=[".nii.gz", ".nii"])
                 if not bold:
                     continue
                 conf = deriv.get(subject=sub, session=ses, task=task, desc="confounds",
-                                 suffix="timeseries", extension=".tsv", return_type="filename")
+                                 suffix="timeseries", extension=".tsv")
                 if not conf:
                     excl.append(Exclusion(sub, ses, "rsfmri", f"{Path(bold[0]).name} has no "
                                           "desc-confounds_timeseries.tsv beside it"))
                     continue
                 parts = {"bold": bold[0], "confounds": conf[0]}
                 mask = deriv.get(subject=sub, session=ses, task=task, space=space, desc="brain",
-                                 suffix="mask", extension=[".nii.gz", ".nii"], return_type="filename")
+                                 suffix="mask", extension=[".nii.gz", ".nii"])
                 if mask:
                     parts["mask"] = mask[0]
                 inv.bold.setdefault(sub, {})[ses] = parts

@@ -47,3 +47,8 @@ def sessions_tables(bids_dir, subjects) -> list[str]:
     """Paths of the ``sub-<label>_sessions.tsv`` files that exist for ``subjects``."""
     paths = (Path(bids_dir) / f"sub-{s}" / f"sub-{s}_sessions.tsv" for s in subjects)
     return [str(p) for p in paths if p.exists()]
+
+
+def transformed_name(column: str, transform: str) -> str:
+    """Column of the transformed values: ``log_crp`` for ``crp`` under ``log``."""
+    return column if transform == "none" else f"{transform}_{column}"

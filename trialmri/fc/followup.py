@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from trialmri.bids.phenotype import by_subject
+from trialmri.bids.phenotype import by_subject, transformed_name  # noqa: F401 (scripts use it from here)
 from trialmri.fc.roi_values import roi_means
 from trialmri.lme.design import NotEstimable
 from trialmri.stats.group_tests import fisher_r_to_z, pearson
@@ -26,11 +26,6 @@ from trialmri.stats.roi_lme import fit_roi_lme
 
 KEYS = ["subject", "session", "group", "treatment", "order"]
 TRANSFORMS = {"log": np.log, "log10": np.log10, "none": lambda v: v}
-
-
-def transformed_name(column: str, transform: str) -> str:
-    """Column of the transformed values: ``log_crp`` for ``crp`` under ``log``."""
-    return column if transform == "none" else f"{transform}_{column}"
 
 
 def transform_values(values: pd.Series, transform: str, what: str) -> pd.Series:
