@@ -68,8 +68,9 @@ def compare(results: Path, config: Path) -> pd.DataFrame:
     return table
 
 
-def measure(work: Path) -> Path:
-    """Synthesize the study-geometry trial (once) and run the whole workflow on it, one job at a time."""
+def measure(work: Path, participants: list[str]) -> Path:
+    """Synthesize the study-geometry trial (once) and run the whole workflow on it, one job at a time
+    (only ``participants`` if given: subject jobs do not depend on n)."""
     from trialmri.synth import synthesize
     from trialmri.synth.presets import get_preset
 
@@ -78,7 +79,8 @@ def measure(work: Path) -> Path:
         t0 = time.perf_counter()
         synthesize(bids, get_preset("study", **SMALL_STUDY), seed=7, progress=sys.stderr.isatty())
         print(f"synth: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    (work / "config.yaml").write_text(f"bids_dir: {bids}\noutput_dir: {work / 'results'}\n")
+    (work / "config.yaml").write_text(f"bids_dir: {bids}\noutput_dir: {work / 'results'}\n"
+                                      f"participant_label: {list(participants)}\n")
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(work),
                     "--configfile", str(work / "config.yaml"), "--cores", "2", "--jobs", "1",
@@ -91,11 +93,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("results", nargs="?", type=Path, help="a run's output_dir")
     parser.add_argument("--measure", type=Path, metavar="WORK", help="synth + run in WORK, then report")
+    parser.add_argument("--participants", nargs="*", default=[], help="with --measure: only these subjects")
     parser.add_argument("--config", type=Path, default=ROOT / "config" / "config.yaml")
     args = parser.parse_args()
     if (args.results is None) == (args.measure is None):
         parser.error("give RESULTS or --measure WORK")
-    results = measure(args.measure) if args.measure else args.results
+    results = measure(args.measure, args.participants) if args.measure else args.results
     table = compare(results, args.config)
     with pd.option_context("display.width", 200, "display.max_rows", 200):
         print(table.round({"max_rss_mb": 0, "max_s": 1, "mean_s": 1}).to_string())

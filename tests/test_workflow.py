@@ -320,7 +320,7 @@ def test_new_subjects_plan_only_their_jobs_and_the_group_jobs(first_run):
     group |= {(rule, "") for rule in ("cluster_summary", "control_fc", "cluster_fc", "clinical_sessions", "control_lme",
                                      "crp_lme", "followup_correlations", "plot_followup")}
     assert jobs == {("check_subject_inputs", f"subject={s}") for s in HELD_BACK} | per_session | per_subject | {
-        ("check_phenotype", ""), ("collect_input_qc", ""), ("all", "")} | group | figures
+        ("check_phenotype", ""), ("collect_input_qc", ""), ("provenance", ""), ("all", "")} | group | figures
 
 
 def test_bad_config_stops_before_any_job_naming_key_value_and_choices(first_run, tmp_path):

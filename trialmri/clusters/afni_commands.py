@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 from trialmri import __version__
-from trialmri.clusters.clustsim import SIDES, prob_key
+from trialmri.clusters.keys import SIDES, prob_key
 from trialmri.shell_words import join_words
 
 TABLE_SUFFIXES = tuple(f".NN{nn}_{side.replace('-', '')}.1D" for nn in (1, 2, 3) for side in SIDES)

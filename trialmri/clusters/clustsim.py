@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from trialmri.clusters.keys import SIDES, prob_key  # noqa: F401 (re-exported)
 from trialmri.clusters.neighbours import NN_LEVELS, Neighbours, largest_per_field
 from trialmri.clusters.noise import FieldGenerator
 
-SIDES = ("1-sided", "2-sided", "bisided")
 BATCH = 16
 
 
@@ -124,11 +124,6 @@ def threshold_table(result: MaxClusters, athr) -> dict:
                                for p in result.pthr}
                         for side in SIDES}
             for nn in NN_LEVELS}
-
-
-def prob_key(x: float) -> str:
-    """Stable text of a probability for JSON keys: 0.005 -> "0.005", 1e-4 -> "0.0001"."""
-    return np.format_float_positional(float(x), trim="-")
 
 
 def min_cluster_voxels(table: dict, nn: int, side: str, pthr: float, alpha: float) -> int:
