@@ -44,10 +44,10 @@ def tiny_bids(tmp_path_factory) -> Path:
     return out
 
 
-def snakemake(work, *args, check=True, env=None):
-    """The workflow on ``work``/config.yaml, run from ``work``."""
+def snakemake(work, *args, check=True, env=None, timeout=None):
+    """The workflow on ``work``/config.yaml, run from ``work`` (``timeout`` in s, None: no limit)."""
     return run([BIN / "snakemake", "-s", ROOT / "Snakefile", "-d", work, "--configfile", work / "config.yaml",
-                *args], check=check, env=env)
+                *args], check=check, env=env, timeout=timeout)
 
 
 def held_back_copy(tiny_bids: Path, work: Path) -> Path:

@@ -15,8 +15,10 @@ from conftest import ROOT, snakemake
 pytestmark = pytest.mark.workflow
 CATEGORIES = ["Inputs", "Provenance", "DTI corrections", "DTI subject level", "DTI group", "rsfMRI subject level",
               "rsfMRI group level", "rsfMRI ROI follow-ups"]
+# --disable-dev-shm-usage: containers often mount a 64 MB /dev/shm, too small for a 30 MB page.
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+                  "--disable-dev-shm-usage", "--disable-component-update", "--disable-sync", "--no-first-run",
+                  "--disable-quic"]
 
 
 @pytest.fixture(scope="module")

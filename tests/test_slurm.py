@@ -2,6 +2,7 @@
 every job goes through sbatch, and every table equals the local run's."""
 
 import json
+import os
 import re
 
 import pytest
@@ -10,6 +11,7 @@ from conftest import snakemake, held_back_copy, output_tables
 import localslurm
 
 pytestmark = pytest.mark.workflow
+SLURM_RUN_TIMEOUT_S = 2700  # a stuck queue fails the test instead of holding CI
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +28,12 @@ def cluster(tmp_path_factory):
 def test_tiny_trial_through_the_slurm_profile_equals_the_local_run(cluster, first_run, tiny_bids, tmp_path):
     held_back_copy(tiny_bids, tmp_path)
     # Without an accounting daemon sacct cannot answer: poll squeue (see the profile's comment).
-    proc = snakemake(tmp_path, "--profile", "profiles/slurm", "--slurm-status-command", "squeue",
-                     "--slurm-init-seconds-before-status-checks", "2", "--seconds-between-status-checks", "5",
-                     "--slurm-keep-successful-logs", env=cluster.env)
+    # --cores: at most the one node's CPUs per job (a subject's job would otherwise ask for the
+    # cores of both sessions' steps at once and wait forever as "PartitionConfig").
+    proc = snakemake(tmp_path, "--profile", "profiles/slurm", "--cores", os.cpu_count() or 1,
+                     "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "2",
+                     "--seconds-between-status-checks", "5", "--slurm-keep-successful-logs", env=cluster.env,
+                     timeout=SLURM_RUN_TIMEOUT_S)
     log = proc.stdout + proc.stderr
     submitted = re.findall(r"has been submitted with SLURM jobid (\d+)", log)
     assert submitted, log[-3000:]
