@@ -1,6 +1,7 @@
 """`snakemake --report` on the tiny trial: every registered figure and table, the provenance page,
 and the page as headless Chromium renders it (DOM and a screenshot)."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -28,10 +29,26 @@ def report(first_run, tmp_path_factory):
     return path
 
 
-def registered_outputs():
-    """How many report(...) outputs the rules declare (each at least one entry in the report)."""
-    text = "".join(p.read_text() for p in (ROOT / "rules").glob("*.smk"))
-    return len(re.findall(r"\breport\(", text))
+def rules_text() -> str:
+    return "".join(p.read_text() for p in sorted((ROOT / "rules").glob("*.smk")))
+
+
+def registered_outputs() -> int:
+    """How many report(...) outputs the rules and their output helpers declare."""
+    return len(re.findall(r"\breport\(", rules_text()))
+
+
+def rules_declaring_report_outputs() -> set[str]:
+    """Rules whose own block declares a report(...) output (helpers in common.smk not followed)."""
+    blocks = re.split(r"^(?=rule |checkpoint )", rules_text(), flags=re.M)
+    return {re.match(r"\w+ (\w+)", b)[1] for b in blocks if b.startswith(("rule ", "checkpoint ")) and "report(" in b}
+
+
+def report_entries(html: str) -> dict:
+    """The report's result entries (Snakemake embeds them as ``var results = {...};``)."""
+    found = re.search(r"var results = (\{.*?\});\s*\n", html, re.S)
+    assert found, "no results table in the report"
+    return json.loads(found[1])
 
 
 def test_provenance_page_names_versions_engines_config_exclusions_and_qc(first_run):
@@ -49,12 +66,18 @@ def test_provenance_page_names_versions_engines_config_exclusions_and_qc(first_r
     assert f"{len(qc)} checks" in page
 
 
-def test_report_holds_every_category_and_renders_in_headless_chromium(report, tmp_path):
+def test_report_holds_every_category_and_renders_in_headless_chromium(report, first_run, tmp_path):
     html = report.read_text()
     assert len(html) > 100_000
     for category in CATEGORIES:
         assert category in html, category
     assert html.count("provenance.html") >= 1
+    entries = report_entries(html)
+    assert len(entries) >= registered_outputs()  # each declared output: at least one entry
+    assert all(e["caption"].strip() for e in entries.values()), [k for k, e in entries.items() if not e["caption"]]
+    ran = {p.name for p in (first_run / "results" / "benchmarks").iterdir()}
+    in_report = {e["job_properties"]["rule"] for e in entries.values()}
+    assert rules_declaring_report_outputs() & ran <= in_report, (rules_declaring_report_outputs() & ran) - in_report
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("Debian's chromium is not installed (`make test` installs it where it runs as root)")
@@ -74,4 +97,3 @@ def test_report_holds_every_category_and_renders_in_headless_chromium(report, tm
     assert pixels.shape[:2] == (1000, 1400)
     colours = np.unique(np.round(pixels[..., :3] * 255).reshape(-1, 3), axis=0)
     assert len(colours) > 50 and pixels[..., :3].std() > 0.05, (len(colours), pixels.std())
-    assert registered_outputs() >= 40

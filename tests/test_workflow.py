@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import BIN, HELD_BACK, ROOT, run, snakemake
+from conftest import BIN, CLUSTSIM_ITERATIONS, HELD_BACK, ROOT, run, snakemake
 
 
 pytestmark = pytest.mark.workflow
