@@ -18,6 +18,7 @@ rule check_subject_inputs:
         **rule_resources("check_subject_inputs"),
     params:
         denoise=RS["denoise"],
+        bold_tr_s=RS["repetition_time_s"],
     script:
         "../scripts/check_subject_inputs.py"
 

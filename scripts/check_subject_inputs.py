@@ -8,6 +8,6 @@ from trialmri.runlog import log_to
 with log_to(snakemake.log[0]):
     subject = snakemake.wildcards.subject
     table = check_subject(subject, dict(snakemake.input.items()),
-                          DenoiseStrategy.from_config(snakemake.params.denoise))
+                          DenoiseStrategy.from_config(snakemake.params.denoise), snakemake.params.bold_tr_s)
     write_tsv(snakemake.output.qc, table)
     print(f"sub-{subject}: {len(table)} checks, {int((table['status'] == 'fail').sum())} failed")

@@ -72,3 +72,23 @@ def test_not_a_bids_dataset_names_the_folder_and_fix(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="set bids_dir"):
         discover(tmp_path)
+
+
+def test_non_bids_subject_label_and_bold_in_another_space_are_named(tmp_path):
+    root = make_dataset(tmp_path / "bids", [("d1", "ketamine"), ("r1", "TRD"), ("r2", "HV")])
+    full_dti_subject(root, "d1")
+    (root / "sub-d1").rename(root / "sub-d_1")  # an underscore: not a BIDS label
+    fmriprep = root / "derivatives" / "fmriprep"
+    make_bold(fmriprep, "r1", "ketamine")
+    make_bold(fmriprep, "r2", "ketamine")
+    func = fmriprep / "sub-r2" / "ses-ketamine" / "func"
+    for f in func.glob("*space-MNI152NLin2009cAsym*"):
+        f.rename(func / f.name.replace("MNI152NLin2009cAsym", "T1w"))
+    inv = discover(root)
+    why = reasons(inv)
+    assert inv.dti_subjects == [] and inv.rsfmri_subjects == ["r1"]
+    label = why[("d_1", "n/a", "inputs")]
+    assert "sub-d_1: a subject label must be letters and digits only" in label and "e.g. sub-d1" in label
+    space = why[("r2", "ketamine", "rsfmri")]
+    assert "only in space T1w, not MNI152NLin2009cAsym (config rsfmri.space)" in space
+    assert "no images" in why[("d1", "n/a", "inputs")]  # its participants row has no folder now

@@ -1,7 +1,10 @@
 """Input checks name the file, what is wrong and the fix; a good subject passes everything."""
 
+import gzip
 import json
+from pathlib import Path
 
+import nibabel as nib
 import numpy as np
 from conftest import make_bold, make_dwi, write_nifti
 
@@ -62,3 +65,69 @@ def test_confounds_shorter_than_bold(tmp_path):
     bad = failed(check_subject("r1", files))
     assert "4 rows but the BOLD has 5 volumes" in bad[("sub-r1_ses-ketamine_task-rest_desc-confounds_timeseries.tsv",
                                                        "rows = volumes")]
+
+
+def truncate_data(path, keep_bytes_of_data: int):
+    """Rewrite a .nii.gz with its header intact but the data cut after ``keep_bytes_of_data`` bytes."""
+    raw = gzip.decompress(open(path, "rb").read())
+    offset = int(nib.load(path).dataobj.offset)
+    open(path, "wb").write(gzip.compress(raw[:offset + keep_bytes_of_data]))
+
+
+def test_truncated_data_behind_an_intact_header(tmp_path):
+    stems = {("pre", d): make_dwi(tmp_path, "d1", "pre", d) for d in ("AP", "PA")}
+    ap = f"{stems[('pre', 'AP')]}.nii.gz"
+    truncate_data(ap, 100)
+    nib.load(ap)  # the header still reads: only the data are short
+    bad = failed(check_subject("d1", files_of(stems)))
+    message = bad[("sub-d1_ses-pre_dir-AP_dwi.nii.gz", "complete data")]
+    assert "100 of 768 bytes" in message and "truncated" in message
+    cut = f"{stems[('pre', 'PA')]}.nii.gz"  # a gzip stream cut mid-way (an interrupted copy)
+    noise = np.random.default_rng(0).normal(100, 10, (16, 16, 12, 4)).astype(np.float32)  # ~40 kB compressed
+    nib.save(nib.Nifti1Image(noise, np.eye(4)), cut)
+    data = open(cut, "rb").read()
+    open(cut, "wb").write(data[:len(data) // 2])
+    bad = failed(check_subject("d1", files_of(stems)))
+    assert "EOFError" in bad[("sub-d1_ses-pre_dir-PA_dwi.nii.gz", "complete data")]
+
+
+def test_nan_and_inf_voxels_are_counted(tmp_path):
+    stems = {("pre", d): make_dwi(tmp_path, "d1", "pre", d) for d in ("AP", "PA")}
+    data = np.full((4, 4, 3, 4), 100.0, np.float32)
+    data[0, 0, 0, 1], data[1, 2, 0, 3], data[3, 3, 2, 0] = np.nan, np.inf, -np.inf
+    nib.save(nib.Nifti1Image(data, np.eye(4)), f"{stems[('pre', 'PA')]}.nii.gz")
+    bad = failed(check_subject("d1", files_of(stems)))
+    assert bad[("sub-d1_ses-pre_dir-PA_dwi.nii.gz", "finite values")].startswith("3 voxel values are NaN or Inf")
+    assert ("sub-d1_ses-pre_dir-AP_dwi.nii.gz", "finite values") not in bad
+
+
+def test_zero_bvecs_and_missing_readout(tmp_path):
+    stems = {("pre", d): make_dwi(tmp_path, "d1", "pre", d) for d in ("AP", "PA")}
+    ap, pa = stems[("pre", "AP")], stems[("pre", "PA")]
+    np.savetxt(f"{ap}.bvec", np.zeros((3, 4)))
+    json.dump({"PhaseEncodingDirection": "j"}, open(f"{pa}.json", "w"))
+    bad = failed(check_subject("d1", files_of(stems)))
+    assert "every b-vector of the diffusion-weighted volumes is zero" in bad[("sub-d1_ses-pre_dir-AP_dwi.bvec",
+                                                                             "unit b-vectors")]
+    assert "TotalReadoutTime" in bad[("sub-d1_ses-pre_dir-PA_dwi.json", "acquisition parameters")]
+
+
+def bold_files(root, sub, ses):
+    func = root / f"sub-{sub}" / f"ses-{ses}" / "func"
+    return {f"bold_{ses}_bold": str(next(func.glob("*_bold.nii.gz"))),
+            f"bold_{ses}_confounds": str(next(func.glob("*_timeseries.tsv")))}
+
+
+def test_bold_with_the_wrong_tr_or_three_dimensions(tmp_path):
+    make_bold(tmp_path, "r1", "ketamine", n_vol=5)
+    make_bold(tmp_path, "r1", "placebo", n_vol=5)
+    files = {**bold_files(tmp_path, "r1", "ketamine"), **bold_files(tmp_path, "r1", "placebo")}
+    img = nib.load(files["bold_ketamine_bold"])
+    img.header.set_zooms((1, 1, 1, 2.0))
+    nib.save(nib.Nifti1Image(np.asanyarray(img.dataobj), img.affine, img.header), files["bold_ketamine_bold"])
+    write_nifti(Path(files["bold_placebo_bold"]), (3, 3, 3))
+    bad = failed(check_subject("r1", files, bold_tr_s=2.5))
+    assert "TR is 2 s but config rsfmri.repetition_time_s is 2.5 s" in bad[(Path(files["bold_ketamine_bold"]).name,
+                                                                            "repetition time")]
+    assert "a 4-D image is needed" in bad[(Path(files["bold_placebo_bold"]).name, "4-D")]
+    assert not failed(check_subject("r1", {k: v for k, v in files.items() if "ketamine" in k}, bold_tr_s=2.0))

@@ -85,3 +85,10 @@ def test_roi_mean_md_ignores_nan_and_zero_and_reports_coverage(tmp_path):
     assert row["n_voxels"] == 2 and row["coverage"] == 0.5 and row["md"] == pytest.approx(1.5, rel=1e-6)
     with pytest.raises(ValueError, match="not on the ROI masks' grid"):
         roi_mean_md(path, {"r": mask}, Grid((4, 4, 5), np.eye(4)))
+
+
+def test_unknown_atlas_label_names_the_label_and_the_labels_file():
+    spec = {"typo": {"atlas": "harvard_oxford", "labels": ["Left_Amygdale"]}}
+    with pytest.raises(ValueError, match=r"atlas 'harvard_oxford' has no label\(s\) \['Left_Amygdale'\]; "
+                                         r"see .*labels_harvard_oxford\.csv"):
+        roi_masks(spec, mni_grid(4))

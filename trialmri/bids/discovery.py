@@ -67,6 +67,19 @@ class Inventory:
         return pd.DataFrame(rows, columns=EXCLUSION_COLUMNS)
 
 
+def _exclude_invalid_labels(root: Path, index: FileIndex, excl: list[Exclusion]) -> None:
+    """An exclusion for each ``sub-*`` folder of ``root`` whose label is not BIDS (letters, digits)."""
+    for name in index.invalid_subject_dirs:
+        fixed = re.sub("[^a-zA-Z0-9]", "", name[4:]) or "X"
+        excl.append(Exclusion(name[4:], "n/a", "inputs", f"{root / name}: a subject label must be letters and "
+                              f"digits only (BIDS); rename the folder and its files, e.g. sub-{fixed}"))
+
+
+def _entity(path: str, key: str) -> str:
+    found = re.search(rf"_{key}-([a-zA-Z0-9]+)_", Path(path).name)
+    return found[1] if found else "(none)"
+
+
 def discover(bids_dir, fmriprep_dir=None, *, dti_sessions=("pre", "post"), pe_dirs=("AP", "PA"),
              dti_groups=("ketamine", "vehicle"), rs_sessions=("ketamine", "placebo"),
              rs_groups=("TRD", "HV"), task="rest", space="MNI152NLin2009cAsym",
@@ -86,6 +99,7 @@ def discover(bids_dir, fmriprep_dir=None, *, dti_sessions=("pre", "post"), pe_di
     raw = FileIndex(bids_dir)
     subjects = sorted(raw.get_subjects())
     excl = inv.exclusions
+    _exclude_invalid_labels(bids_dir, raw, excl)
 
     # DWI: both phase-encoding series with their bval, bvec and JSON, per session.
     for sub in subjects:
@@ -123,11 +137,20 @@ def discover(bids_dir, fmriprep_dir=None, *, dti_sessions=("pre", "post"), pe_di
     # rsfMRI: preprocessed BOLD + confounds (+ brain mask if present) per session.
     if fmriprep_dir.exists():
         deriv = FileIndex(fmriprep_dir)
+        _exclude_invalid_labels(fmriprep_dir, deriv, excl)
         for sub in sorted(deriv.get_subjects()):
             for ses in rs_sessions:
                 bold = deriv.get(subject=sub, session=ses, task=task, space=space, desc="preproc",
                                  suffix="bold", extension=[".nii.gz", ".nii"])
                 if not bold:
+                    other = deriv.get(subject=sub, session=ses, task=task, desc="preproc", suffix="bold",
+                                      extension=[".nii.gz", ".nii"])
+                    if other:
+                        spaces = sorted({_entity(p, "space") for p in other})
+                        excl.append(Exclusion(sub, ses, "rsfmri", f"{Path(other[0]).name}: preprocessed BOLD "
+                                              f"only in space {', '.join(spaces)}, not {space} (config "
+                                              "rsfmri.space); rerun fMRIPrep with --output-spaces "
+                                              f"{space} or set rsfmri.space"))
                     continue
                 conf = deriv.get(subject=sub, session=ses, task=task, desc="confounds",
                                  suffix="timeseries", extension=".tsv")

@@ -19,6 +19,7 @@ ENTITY_NAMES = {"sub": "subject", "ses": "session", "task": "task", "acq": "acqu
                 "run": "run", "space": "space", "res": "res", "desc": "desc"}
 NAME = re.compile(r"^(?P<entities>(?:[a-zA-Z]+-[a-zA-Z0-9]+_)*)(?P<suffix>[a-zA-Z0-9]+)(?P<extension>\.[^/]+)$")
 SUBJECT_DIR = re.compile(r"^sub-([a-zA-Z0-9]+)$")
+ANY_SUBJECT_DIR = re.compile(r"^sub-(.*)$")
 SESSION_DIR = re.compile(r"^ses-([a-zA-Z0-9]+)$")
 
 
@@ -52,7 +53,10 @@ class FileIndex:
         self.root = Path(root)
         self._by_subject: dict[str, list[tuple[str, dict]]] = defaultdict(list)
         with os.scandir(self.root) as it:
-            subject_dirs = sorted(e.path for e in it if SUBJECT_DIR.match(e.name) and e.is_dir())
+            folders = sorted((e.name, e.path) for e in it if ANY_SUBJECT_DIR.match(e.name) and e.is_dir())
+        subject_dirs = [path for name, path in folders if SUBJECT_DIR.match(name)]
+        #: ``sub-*`` folders whose label is not letters and digits only (BIDS): not indexed
+        self.invalid_subject_dirs = [name for name, _ in folders if not SUBJECT_DIR.match(name)]
         for folder in subject_dirs:
             label = SUBJECT_DIR.match(Path(folder).name)[1]
             self._by_subject[label]  # a subject folder with no files is still a subject

@@ -2,7 +2,8 @@
 
 :func:`check_subject` takes the role -> path mapping of :meth:`Inventory.subject_files` and returns
 one row per check: ``subject, session, file, check, status (pass|fail), message``. Headers and
-side files are read, not whole images, so a subject takes well under a second.
+side files are read whole; each image's data block is streamed once (:mod:`trialmri.qc.image_data`)
+to find truncated files and NaN/Inf values, a few seconds per subject at the studies' sizes.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import numpy as np
 import pandas as pd
 
 from trialmri.dwi.acqparams import read_acquisition
-from trialmri.dwi.gradients import unit_length_ok
+from trialmri.dwi.gradients import is_b0, unit_length_ok
 from trialmri.fc.confounds import load_session_confounds, missing_columns, too_few_volumes
+from trialmri.fc.denoise import repetition_time
 from trialmri.fc.strategy import DenoiseStrategy
 from trialmri.grids import same_grid
+from trialmri.qc.image_data import scan_data
 from trialmri.qc.table import COLUMNS, EXCLUSION_COLUMNS, qc_row
-
 
 
 class _Rows:
@@ -42,6 +44,16 @@ def _header(rows: _Rows, session, path, ndim: int):
         return None
     if not rows.add(session, path, f"{ndim}-D", len(shape) == ndim,
                     f"image is {len(shape)}-D {shape}, a {ndim}-D image is needed"):
+        return None
+    scan = scan_data(path, img)
+    if not rows.add(session, path, "complete data", scan.complete,
+                    f"the data end early ({scan.read_bytes:,} of {scan.expected_bytes:,} bytes"
+                    + (f"; {scan.error}" if scan.error else "") + "): the file is truncated or corrupt; "
+                    "copy it again from the source"):
+        return None
+    if not rows.add(session, path, "finite values", scan.nonfinite == 0,
+                    f"{scan.nonfinite:,} voxel values are NaN or Inf; re-export the image or mask them "
+                    "out before the analysis"):
         return None
     return img
 
@@ -70,7 +82,7 @@ def _check_dwi(rows: _Rows, session: str, parts: dict[str, str]):
                  "the three must agree")
     if bvals is not None and bvecs is not None and len(bvals) == bvecs.shape[1]:
         rows.add(session, parts["bvec"], "unit b-vectors", unit_length_ok(bvals, bvecs.T),
-                 "b-vectors of diffusion-weighted volumes must have unit length")
+                 _bvec_problem(bvals, bvecs.T))
     # the same reader the corrections use: PE direction, readout (or its echo-spacing fallback)
     try:
         read_acquisition(parts["json"], img.shape if img is not None else ())
@@ -81,11 +93,39 @@ def _check_dwi(rows: _Rows, session: str, parts: dict[str, str]):
     return img
 
 
-def check_subject(subject: str, files: dict[str, str], denoise: DenoiseStrategy | None = None) -> pd.DataFrame:
+def _bvec_problem(bvals: np.ndarray, bvecs: np.ndarray) -> str:
+    """What is wrong with the b-vectors (N, 3) of the diffusion-weighted volumes, for the message."""
+    weighted = ~is_b0(bvals)
+    norms = np.linalg.norm(bvecs[weighted], axis=1)
+    if weighted.any() and np.all(norms == 0):
+        return ("every b-vector of the diffusion-weighted volumes is zero (the gradient table was lost "
+                "in conversion); convert the DICOMs again with dcm2niix")
+    volumes = np.flatnonzero(weighted)[np.abs(norms - 1) > 0.05]
+    return (f"b-vectors of diffusion-weighted volumes must have unit length; volume(s) "
+            f"{', '.join(map(str, volumes[:10]))}{' ...' if len(volumes) > 10 else ''} do not")
+
+
+def _check_repetition_time(rows: _Rows, session: str, path: str, img, tr_s: float | None) -> None:
+    """The BOLD's TR (header pixdim[4]) is the configured one (within 1 ms)."""
+    if tr_s is None:
+        return
+    try:
+        found = repetition_time(img, path)
+    except ValueError as err:
+        rows.add(session, path, "repetition time", False, str(err))
+        return
+    rows.add(session, path, "repetition time", abs(found - tr_s) <= 1e-3,
+             f"TR is {found:g} s but config rsfmri.repetition_time_s is {tr_s:g} s; check the run, "
+             "or set the config to the TR of this study")
+
+
+def check_subject(subject: str, files: dict[str, str], denoise: DenoiseStrategy | None = None,
+                  bold_tr_s: float | None = None) -> pd.DataFrame:
     """Checks of every input file of ``subject`` (roles as from ``Inventory.subject_files``).
 
     With ``denoise`` (the rsfMRI strategy), each BOLD session's confounds table is also checked
-    for the columns the strategy needs and for enough volumes left after censoring.
+    for the columns the strategy needs and for enough volumes left after censoring. With
+    ``bold_tr_s`` (s), each BOLD's repetition time must be that.
     """
     rows = _Rows(subject)
     series: dict[str, dict[str, dict[str, str]]] = {}
@@ -110,6 +150,8 @@ def check_subject(subject: str, files: dict[str, str], denoise: DenoiseStrategy 
                      "they must be acquired with the same geometry")
     for ses, parts in sorted(bold.items()):
         img = _header(rows, ses, parts["bold"], 4)
+        if img is not None:
+            _check_repetition_time(rows, ses, parts["bold"], img, bold_tr_s)
         try:
             n_rows = len(pd.read_csv(parts["confounds"], sep="\t"))
             ok = img is None or n_rows == img.shape[3]
