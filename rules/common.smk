@@ -1,8 +1,9 @@
 # Config validation, BIDS discovery and path helpers. Nothing here runs a job.
+import functools
 from pathlib import Path
 from types import SimpleNamespace
 
-from snakemake.exceptions import WorkflowError
+from snakemake.exceptions import IncompleteCheckpointException, WorkflowError
 from snakemake.utils import validate
 
 from trialmri.bids.discovery import discover
@@ -15,6 +16,7 @@ from trialmri.lme import afni_commands as AFNI_LME
 from trialmri.clusters import afni_commands as AFNI_CLUSTERS
 from trialmri.templates import SPACE as NATIVE_SPACE
 from trialmri.inventory import inventory_status
+from trialmri.qc.table import failed_input_checks
 
 validate(config, schema="../config/schema.yaml", set_default=True)
 
@@ -71,6 +73,30 @@ def rule_resources(key):
     return {k: v for k, v in config["resources"][key].items() if k != "threads"}
 
 
+def input_check_failures():
+    """``{subject: sessions}`` that failed an input check (``n/a``: the subject's T1w), from the
+    exclusions table of checkpoint collect_input_qc. Call it only inside input and params functions:
+    until the checks have run it raises IncompleteCheckpointException, so Snakemake runs every
+    subject's checks first and plans the rest from their result. A dry run cannot wait for them:
+    it plans from the last run's table, or, before any run, every discovered session.
+    """
+    try:
+        path = checkpoints.collect_input_qc.get().output.exclusions
+    except IncompleteCheckpointException:
+        if not workflow.dryrun:
+            raise
+        path = deriv("exclusions.tsv")
+        if not Path(path).exists():
+            return {}
+    return _failures(path, Path(path).stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _failures(path, mtime_ns):
+    """The table read once per version of the file (input functions ask for it per job)."""
+    return failed_input_checks(path)
+
+
 def subject_inputs(wildcards):
     """Every raw input file of a subject, by role (tracked so a changed file reruns its checks)."""
     return INVENTORY.subject_files(wildcards.subject)
@@ -108,8 +134,13 @@ DTI_PARTICIPANT_KEYS = ["group"] + [
 
 
 def dti_sessions(subject):
-    """Sessions of a DTI subject that reach MNI space: the pre session is the anchor."""
-    sessions = INVENTORY.dwi.get(subject, {})
+    """Sessions of a DTI subject that reach MNI space: the pre session is the anchor. A session
+    that failed an input check, or a subject whose T1w did, is left out (input functions only).
+    """
+    failed = input_check_failures().get(subject, set())
+    if "n/a" in failed:
+        return []
+    sessions = [s for s in INVENTORY.dwi.get(subject, {}) if s not in failed]
     return (
         [s for s in (DTI_PRE, DTI_POST) if s in sessions] if DTI_PRE in sessions else []
     )
@@ -141,7 +172,7 @@ def dti_session_keys():
 
 def dwi_correction_targets():
     """The native corrections' QC figures and outlier table (the FSL engine writes its own files)."""
-    if DTI_ENGINES["eddy"] != "native" or not INVENTORY.dti_subjects:
+    if DTI_ENGINES["eddy"] != "native" or not dti_session_keys():
         return []
     return [
         *dti_session_targets(rules.correct_dwi.output.field_figure),
@@ -204,10 +235,10 @@ FSL_TENSOR = FSL.dtifit_to_maps(
 # topup + eddy on the merged series; work files under {params.work}_* (removed at the end)
 FSL_CORRECTIONS = " && ".join(
     [
-        "mkdir -p $(dirname {params.work})",
+        "mkdir -p {params.work_dir:q}",
         FSL.merge_b0s(
             [f"{{input.nii_{d}}}" for d in DTI["phase_encoding_dirs"]],
-            "$(cat {input.b0_volumes})",
+            "{params.b0_volumes}",
             "{params.work}_merged",
             "{params.work}_b0s",
         ),
@@ -219,9 +250,9 @@ FSL_CORRECTIONS = " && ".join(
             "{params.work}_b0corrected",
         ),
         FSL.mcflirt("{params.work}_b0s", "{params.work}_mcflirt"),
-        "cp {params.work}_mcflirt.par {output.b0_motion}",
-        "fslmaths {params.work}_b0corrected -Tmean {params.work}_b0mean",
-        "bet {params.work}_b0mean {params.work}_brain -m -f 0.2",
+        "cp {params.work:q}_mcflirt.par {output.b0_motion:q}",
+        "fslmaths {params.work:q}_b0corrected -Tmean {params.work:q}_b0mean",
+        "bet {params.work:q}_b0mean {params.work:q}_brain -m -f 0.2",
         FSL.eddy(
             "{params.work}_merged",
             "{params.work}_brain_mask",
@@ -242,7 +273,7 @@ FSL_CORRECTIONS = " && ".join(
             "{output.parameters}",
             "{output.outlier_map}",
         ),
-        "rm -f {params.work}_*",
+        "rm -f {params.work:q}_*",
     ]
 )
 FSL_FLIRT = FSL.flirt_rigid("{input.moving}", "{input.fixed}", "{output.xfm}")
@@ -261,7 +292,7 @@ def dti_group_file(name):
     return deriv(f"group/dti/{name}")
 
 
-def dti_reference_map():
+def dti_reference_map(wildcards):
     """The MD map whose grid the ROI masks take (every MD map shares it; the first is used)."""
     return dti_session_targets(rules.warp_dti_to_template.output.md)[:1]
 
@@ -272,8 +303,8 @@ def dti_sessions_tables():
 
 
 def dti_group_targets(*paths):
-    """Group-level DTI outputs (``{roi}``/``{outcome}`` expanded), or none without DTI subjects."""
-    if not INVENTORY.dti_subjects:
+    """Group-level DTI outputs (``{roi}``/``{outcome}`` expanded), or none without DTI sessions."""
+    if not dti_session_keys():
         return []
     return expand(list(paths), roi=list(DTI_ROIS), outcome=DTI_OUTCOMES)
 
@@ -295,8 +326,14 @@ RS_GRID = f"space-{RS['space']}"
 
 
 def rs_sessions(subject):
-    """Sessions of an rsfMRI subject with preprocessed BOLD, in config order."""
-    return [s for s in RS_SESSIONS if s in INVENTORY.bold.get(subject, {})]
+    """Sessions of an rsfMRI subject with preprocessed BOLD that passed the input checks, in config
+    order (input functions only)."""
+    failed = input_check_failures().get(subject, set())
+    return [
+        s
+        for s in RS_SESSIONS
+        if s in INVENTORY.bold.get(subject, {}) and s not in failed
+    ]
 
 
 def rs_session_keys():
@@ -319,7 +356,7 @@ def bold_inputs(wildcards):
     return {k: parts[k] for k in ("bold", "mask") if k in parts}
 
 
-def rs_reference_bold():
+def rs_reference_bold(wildcards):
     """The BOLD whose grid the ROI label map takes (all sessions must share it)."""
     keys = rs_session_keys()
     return [INVENTORY.bold[keys[0][0]][keys[0][1]]["bold"]] if keys else []
@@ -348,7 +385,7 @@ def rs_sample_session():
 
 def rs_subject_targets():
     """Every session's z maps, ROI table, censoring outputs; the ROI figure; sample seed maps."""
-    if not INVENTORY.rsfmri_subjects:
+    if not rs_session_keys():
         return []
     sessions = rs_session_targets(
         *seed_map_files(),
@@ -431,7 +468,7 @@ def rs_seed_maps(wildcards):
     )
 
 
-def rs_all_seed_maps():
+def rs_all_seed_maps(wildcards):
     """Every seed's Fisher-z maps, seed by seed (RS_SEED_NAMES), each in rs_session_keys() order."""
     return [
         path
@@ -441,8 +478,8 @@ def rs_all_seed_maps():
 
 
 def rs_group_targets(*paths):
-    """Group-level rsfMRI outputs ({seed} expanded), or none without rsfMRI subjects."""
-    if not INVENTORY.rsfmri_subjects:
+    """Group-level rsfMRI outputs ({seed} expanded), or none without rsfMRI sessions."""
+    if not rs_session_keys():
         return []
     return expand(list(paths), seed=RS_SEED_NAMES)
 
@@ -474,3 +511,45 @@ def followup_figure(key, figure, subcategory, caption):
         ),
         f"{key}_svg": rs_group_file(f"figures/desc-{figure}.svg"),
     }
+
+
+# --- everything --------------------------------------------------------------------------------
+def all_targets(wildcards):
+    """Everything the workflow makes. An input function: which subjects and sessions go on depends
+    on the input checks (see input_check_failures in rules/common.smk)."""
+    groups = [
+        rules.write_dataset_description.output.description,
+        rules.collect_input_qc.output.qc,
+        rules.collect_input_qc.output.exclusions,
+        rules.collect_input_qc.output.inventory,
+        rules.provenance.output.page,
+        dti_session_targets(rules.warp_dti_to_template.output.md),
+        dti_session_targets(rules.plot_dti_qc.output.overlay),
+        dti_session_targets(rules.plot_dti_qc.output.histogram),
+        dwi_correction_targets(),
+        dti_group_targets(
+            rules.make_dti_rois.output.counts,
+            rules.make_dti_rois.output.figure,
+            rules.test_dti_groups.output.ttests,
+            rules.fit_dti_models.output.table2,
+            rules.fit_dti_models.output.table2_html,
+            rules.fit_dti_models.output.sensitivity,
+            rules.plot_dti_scatter.output.png,
+            rules.plot_dti_scatter.output.svg,
+        ),
+        rs_subject_targets(),
+        rs_group_targets(
+            *LME_OUTPUTS.values(),
+            rules.lme_table.output.afni_table,
+            rules.plot_group_lme.output.figure,
+            *CLUSTSIM_OUTPUTS,
+            *rules.clusters.output,
+            rules.plot_clusters.output.figure,
+            rules.cluster_summary.output.summary,
+            *rules.control_lme.output,
+            *rules.crp_lme.output,
+            *rules.followup_correlations.output,
+            *rules.plot_followup.output,
+        ),
+    ]
+    return [p for g in groups for p in ([g] if isinstance(g, str) else g)]

@@ -94,7 +94,7 @@ else:
                 "_param-md_dwimap.nii.gz", "_dtifit"
             ),
         shell:
-            f"({FSL_TENSOR}) > {{log}} 2>&1"
+            f"({FSL_TENSOR}) > {{log:q}} 2>&1"
 
 
 if DTI_ENGINES["registration"] == "native":
@@ -239,7 +239,7 @@ else:
         shell:
             "("
             + FSL.flirt_rigid("{input.moving}", "{input.fixed}", "{output.xfm}")
-            + ") > {log} 2>&1"
+            + ") > {log:q} 2>&1"
 
     rule register_fa_to_template:
         input:
@@ -264,7 +264,7 @@ else:
         params:
             prefix=lambda wildcards, output: output.affine[: -len(".mat")],
         shell:
-            f"({FSL_REG}) > {{log}} 2>&1"
+            f"({FSL_REG}) > {{log:q}} 2>&1"
 
     rule warp_dti_to_template:
         input:
@@ -299,7 +299,7 @@ else:
                 config["containers"]["fsl"], input
             ),
         shell:
-            "({params.md} && {params.fa} && echo {params.sidecar:q} > {output.sidecar}) > {log} 2>&1"
+            "({params.md} && {params.fa} && echo {params.sidecar:q} > {output.sidecar:q}) > {log:q} 2>&1"
 
 
 rule plot_dti_qc:

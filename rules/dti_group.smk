@@ -4,7 +4,7 @@
 
 rule make_dti_rois:
     input:
-        reference=dti_reference_map(),
+        reference=dti_reference_map,
         template=rules.write_template.output.t1w,
     output:
         masks=expand(
@@ -39,7 +39,7 @@ rule make_dti_rois:
 rule extract_roi_md:
     input:
         masks=rules.make_dti_rois.output.masks,
-        maps=dti_session_targets(rules.warp_dti_to_template.output.md),
+        maps=lambda wildcards: dti_session_targets(rules.warp_dti_to_template.output.md),
     output:
         table=dti_group_file("roi_md.tsv"),
     log:
@@ -52,7 +52,7 @@ rule extract_roi_md:
         **rule_resources("extract_roi_md"),
     params:
         rois=list(DTI_ROIS),
-        sessions=dti_session_keys(),
+        sessions=lambda wildcards: dti_session_keys(),
     script:
         "../scripts/extract_roi_md.py"
 

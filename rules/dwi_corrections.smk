@@ -70,7 +70,9 @@ if DTI_ENGINES["eddy"] == "native":
 
     rule collect_dwi_outliers:
         input:
-            tables=dti_session_targets(rules.correct_dwi.output.outliers),
+            tables=lambda wildcards: dti_session_targets(
+                rules.correct_dwi.output.outliers
+            ),
         output:
             table=report(
                 deriv("group/dti/dwi_outliers.tsv"),
@@ -89,7 +91,7 @@ if DTI_ENGINES["eddy"] == "native":
         resources:
             **rule_resources("collect_dwi_outliers"),
         params:
-            sessions=dti_session_keys(),
+            sessions=lambda wildcards: dti_session_keys(),
         script:
             "../scripts/collect_dwi_outliers.py"
 
@@ -152,5 +154,10 @@ else:
             work=lambda wildcards, output: output.dwi.replace(
                 "_desc-preproc_dwi.nii.gz", "_fslwork"
             ),
+            work_dir=lambda wildcards, output: str(Path(output.dwi).parent),
+            # the b0 indices (comma list) as one word, read when the job runs
+            b0_volumes=lambda wildcards, input: Path(input.b0_volumes)
+            .read_text()
+            .strip(),
         shell:
-            f"({FSL_CORRECTIONS}) > {{log}} 2>&1"
+            f"({FSL_CORRECTIONS}) > {{log:q}} 2>&1"

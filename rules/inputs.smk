@@ -55,7 +55,7 @@ rule check_phenotype:
         "../scripts/check_phenotype.py"
 
 
-rule collect_input_qc:
+checkpoint collect_input_qc:
     input:
         qc=expand(rules.check_subject_inputs.output.qc, subject=SUBJECTS),
         phenotype=rules.check_phenotype.output.qc,

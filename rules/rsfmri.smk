@@ -4,7 +4,7 @@
 
 rule make_seed_rois:
     input:
-        reference=rs_reference_bold(),
+        reference=rs_reference_bold,
         template=rules.write_template.output.t1w,
     output:
         labels=deriv(f"rois/{RS_GRID}_desc-seeds_dseg.nii.gz"),
@@ -120,12 +120,12 @@ else:
             prefix=lambda wildcards, output: f"{output.work}/netcorr",
         shell:
             # an excluded session (too few volumes, see its sidecar) is not run
-            "mkdir -p {output.work} && "
-            "if grep -q '\"Excluded\": null' {input.denoised}; then "
+            "mkdir -p {output.work:q} && "
+            "if grep -q '\"Excluded\": null' {input.denoised:q}; then "
             + AFNI.netcorr_command(
                 "{input.bold}", "{input.labels}", "{input.mask}", "{params.prefix}"
             )
-            + " > {log} 2>&1; else echo excluded > {log}; fi"
+            + " > {log:q} 2>&1; else echo excluded > {log:q}; fi"
 
     rule seed_maps:
         input:

@@ -26,7 +26,7 @@ rule control_fc:
         mask=rules.rs_group_sessions.output.mask,
         labels=rules.make_seed_rois.output.labels,
         table=rules.make_seed_rois.output.table,
-        maps=rs_all_seed_maps(),
+        maps=rs_all_seed_maps,
     output:
         table=FOLLOWUP["control_fc"],
     log:

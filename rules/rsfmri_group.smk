@@ -5,8 +5,8 @@
 
 rule rs_group_sessions:
     input:
-        sidecars=rs_session_targets(rules.seed_maps.output.sidecar),
-        masks=rs_session_targets(rules.denoise_bold.output.mask),
+        sidecars=lambda wildcards: rs_session_targets(rules.seed_maps.output.sidecar),
+        masks=lambda wildcards: rs_session_targets(rules.denoise_bold.output.mask),
         participants=participants_table(),
     output:
         sessions=report(
@@ -25,7 +25,7 @@ rule rs_group_sessions:
     resources:
         **rule_resources("rs_group_sessions"),
     params:
-        session_keys=rs_session_keys(),
+        session_keys=lambda wildcards: rs_session_keys(),
         columns={
             "group": config["phenotype"]["participants"]["group"],
             "order": config["phenotype"]["participants"]["infusion_order"],
@@ -52,7 +52,7 @@ rule lme_table:
     resources:
         **rule_resources("lme_table"),
     params:
-        session_keys=rs_session_keys(),
+        session_keys=lambda wildcards: rs_session_keys(),
         variables=lambda wildcards: RS_VARIABLES[wildcards.seed],
     script:
         "../scripts/lme_table.py"

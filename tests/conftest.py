@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -30,7 +31,8 @@ def run(cmd, cwd=ROOT, check=True, **kw) -> subprocess.CompletedProcess:
 def dry_run(bids: Path, work: Path, extra_config: str = "", *args) -> tuple[str, dict[str, str]]:
     """``snakemake -n -p`` on ``bids`` with ``extra_config`` (YAML) added: its output and the
     planned job count per rule."""
-    (work / "config.yaml").write_text(f"bids_dir: {bids}\noutput_dir: {work / 'results'}\n{extra_config}")
+    (work / "config.yaml").write_text(f"bids_dir: {json.dumps(str(bids))}\noutput_dir: "
+                                      f"{json.dumps(str(work / 'results'))}\n{extra_config}")
     out = run([BIN / "snakemake", "-s", ROOT / "Snakefile", "-d", work, "--configfile", work / "config.yaml",
                "-n", "-p", *args]).stdout
     return out, dict(re.findall(r"^(\w+)\s+(\d+)$", out, re.M))
@@ -58,7 +60,8 @@ def held_back_copy(tiny_bids: Path, work: Path) -> Path:
         for folder in (bids, bids / "derivatives" / "fmriprep"):
             if (folder / f"sub-{sub}").exists():
                 shutil.move(folder / f"sub-{sub}", work / "held" / folder.relative_to(bids) / f"sub-{sub}")
-    (work / "config.yaml").write_text(f"bids_dir: {bids}\noutput_dir: {work / 'results'}\n"
+    (work / "config.yaml").write_text(f"bids_dir: {json.dumps(str(bids))}\n"  # JSON strings: YAML-safe paths
+                                      f"output_dir: {json.dumps(str(work / 'results'))}\n"
                                       f"rsfmri:\n  clusters:\n    iterations: {CLUSTSIM_ITERATIONS}\n")
     return bids
 
@@ -71,10 +74,25 @@ def output_tables(work: Path) -> dict[str, str]:
             for p in sorted(results.rglob("*.tsv")) if p.relative_to(results).parts[0] not in ("benchmarks", "logs")}
 
 
+def output_images(work: Path) -> dict[str, str]:
+    """A digest of every NIfTI a run wrote under ``work``/results (affine, dtype, shape and voxel
+    values; not the gzip bytes, whose header holds a time stamp), by relative path."""
+    results = work / "results"
+    digests = {}
+    for path in sorted(results.rglob("*.nii.gz")):
+        img = nib.load(path)
+        data = np.asanyarray(img.dataobj)
+        blob = b"".join([np.asarray(img.affine, np.float64).tobytes(), str(data.dtype).encode(),
+                         str(data.shape).encode(), np.ascontiguousarray(data).tobytes()])
+        digests[str(path.relative_to(results))] = hashlib.sha256(blob).hexdigest()
+    return digests
+
+
 @pytest.fixture(scope="session")
 def first_run(tiny_bids, tmp_path_factory):
     """A complete local run on the tiny trial with two subjects' images held back.
-    Its tables, as they were right after the run, are in ``first_run / "tables.json"``."""
+    Its tables and image digests, as they were right after the run, are in ``first_run / "tables.json"``
+    and ``"images.json"``."""
     work = tmp_path_factory.mktemp("workflow")
     bids = held_back_copy(tiny_bids, work)
     from test_synth import digests
@@ -83,6 +101,7 @@ def first_run(tiny_bids, tmp_path_factory):
     snakemake(work, "--cores", "2")
     assert digests(bids) == before, "the workflow wrote into the input dataset"
     (work / "tables.json").write_text(json.dumps(output_tables(work)))
+    (work / "images.json").write_text(json.dumps(output_images(work)))
     return work
 
 

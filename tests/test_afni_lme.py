@@ -38,7 +38,7 @@ def test_data_table_in_3dlme_form():
 def test_3dlme_command_line():
     cmd = AFNI_LME.lme_command("{params.stats:q}", "{params.table:q}", "group * treatment + order",
                                "/data/my mask.nii.gz", "{params.resid:q}", jobs="{threads}")
-    assert cmd.startswith("3dLME -prefix {params.stats:q} -jobs {threads} -model 'group*treatment+order' ")
+    assert cmd.startswith("3dLME -prefix {params.stats:q} -jobs {threads:q} -model 'group*treatment+order' ")
     words = shlex.split(cmd)
     assert words[words.index("-ranEff") + 1] == "~1" and words[words.index("-SS_type") + 1] == "3"
     assert words[words.index("-mask") + 1] == "/data/my mask.nii.gz"

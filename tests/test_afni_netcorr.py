@@ -71,10 +71,10 @@ def test_command_has_every_option_with_its_value():
     assert len(argv) == 12  # 3dNetCorr, 4 options with values, 3 switches: nothing else
 
 
-def test_snakemake_placeholders_stay_intact_and_unquoted():
+def test_snakemake_placeholders_stay_intact_for_snakemake_to_quote():
     cmd = AFNI.netcorr_command("{input.bold}", "{input.rois}", "{input.mask}", "{params.prefix}")
-    for placeholder in ("-inset {input.bold}", "-in_rois {input.rois}", "-mask {input.mask}",
-                        "-prefix {params.prefix}"):
+    for placeholder in ("-inset {input.bold:q}", "-in_rois {input.rois:q}", "-mask {input.mask:q}",
+                        "-prefix {params.prefix:q}"):  # :q: Snakemake shell-quotes the path it fills in
         assert placeholder in cmd
     assert "'" not in cmd and '"' not in cmd
     assert "trialmri_netcorr_" not in cmd  # no stand-in file left behind in the command
@@ -87,7 +87,7 @@ def test_paths_with_spaces_and_quotes_are_shell_quoted():
     argv = words(cmd)
     assert option(argv, "-inset") == bold
     assert option(argv, "-prefix") == prefix
-    assert option(argv, "-mask") == "{input.mask}"
+    assert option(argv, "-mask") == "{input.mask:q}"
     assert shlex.quote(bold) in cmd and shlex.quote(prefix) in cmd
 
 

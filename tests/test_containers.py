@@ -5,7 +5,9 @@ Apptainer cannot be installed here (not in Debian 12 or on PyPI), and a dry run 
 but its version: a stand-in `apptainer` on PATH answers `--version` and fails on anything else,
 recording every call, so the test also shows that planning pulls and runs nothing."""
 
+import json
 import re
+import shlex
 
 import pytest
 import yaml
@@ -59,3 +61,45 @@ def test_dry_run_with_apptainer_plans_the_fsl_and_afni_jobs_in_their_images(tiny
     assert not any(rule in counts for rule in ("register_t1w_to_template",)), counts  # native-only rule
     assert apptainer_stand_in.read_text().split("\n")[:-1] == ["--version"] * len(
         apptainer_stand_in.read_text().split("\n")[:-1]), "the dry run asked apptainer for more than its version"
+
+
+def json_strings(value):
+    """Every string inside a parsed JSON value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from json_strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from json_strings(v)
+
+
+@pytest.mark.workflow
+def test_paths_with_spaces_and_quotes_reach_every_fsl_and_afni_command_as_one_word(tiny_bids, tmp_path):
+    """Every shell command the study engines would run, for a dataset and an output folder whose
+    paths hold spaces and both quotes: parsed as the shell parses words, each path is one whole word
+    (Snakemake fills the placeholders shell-quoted), and no fragment of those names stands alone."""
+    bids = tmp_path / 'my "study" it\'s'
+    bids.symlink_to(tiny_bids, target_is_directory=True)
+    work = tmp_path / "out dir 'x' \"y\""
+    work.mkdir()
+    out, counts = dry_run(bids, work, ALL_STUDY_ENGINES)
+    commands = [line.split("Shell command: ", 1)[1] for line in out.splitlines() if "Shell command: " in line]
+    programs = {"dtifit", "flirt", "fsl_reg", "applywarp", "fslmerge", "topup", "eddy", "mcflirt", "3dNetCorr",
+                "3dLME", "3dFWHMx", "3dClustSim"}
+    assert programs <= {w for c in commands for w in re.findall(r"[\w-]+", c)}, "a study program was not planned"
+    whole = (str(bids), str(work))
+    checked = 0
+    for command in commands:
+        for word in shlex.split(command):
+            if word.startswith("{"):  # a sidecar's JSON text, echoed: one word if it parses
+                paths = [v for v in json_strings(json.loads(word)) if str(tmp_path) in v]
+                assert paths and all(any(name in v for name in whole) for v in paths), word
+                continue
+            if str(tmp_path) in word:
+                assert any(name in word for name in whole), (word, command)
+                checked += 1
+            else:
+                assert not re.search(r"study|it's|dir 'x'|\"y\"", word), (word, command)
+    assert checked > 1000

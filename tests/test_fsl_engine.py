@@ -26,6 +26,13 @@ APPLYWARP = ({"--in", "--ref", "--out"},
 INTERP = {"nn", "trilinear", "sinc", "spline"}
 
 
+def plain(cmd: str) -> list[str]:
+    """The words of ``cmd`` with Snakemake's :q (shell-quote) marks taken off the placeholders,
+    after checking every placeholder has one (a path with spaces stays one word)."""
+    assert not re.search(r"\{[\w.]+\}", cmd), f"placeholder without :q in {cmd!r}"
+    return cmd.replace(":q}", "}").split()
+
+
 def long_options(words: list[str]) -> dict[str, str]:
     """``--key=value`` words as {--key: value} (FSL's long form always joins with '=')."""
     return dict(w.split("=", 1) if "=" in w else (w, "") for w in words if w.startswith("--"))
@@ -78,7 +85,9 @@ def test_applywarp_resamples_once_through_premat_and_warp(premat, resolution):
 
 def test_placeholders_and_fsldir_survive_for_snakemake():
     cmd = FSL.applywarp("{input.md}", "{input.warp}", "{output.md}", 2, "{input.premat}")
-    assert "{input.md}" in cmd and "$FSLDIR/data/standard/MNI152_T1_2mm" in cmd and "'" not in cmd
+    # each placeholder shell-quoted by Snakemake (:q), $FSLDIR left for the container's shell
+    assert "--in={input.md:q}" in cmd and "--premat={input.premat:q}" in cmd
+    assert "--ref=$FSLDIR/data/standard/MNI152_T1_2mm" in cmd and "'" not in cmd
 
 
 @pytest.mark.workflow
@@ -127,16 +136,16 @@ MCFLIRT = ({"-in"}, {"-in", "-out", "-cost", "-bins", "-dof", "-refvol", "-scali
 
 def test_merge_b0s_concatenates_then_selects_volumes():
     cmd = FSL.merge_b0s(["{input.ap}", "{input.pa}"], [0, 7, 14, 21], "{output.dwi}", "{output.b0s}")
-    merge, select = [s.split() for s in cmd.split(" && ")]
+    merge, select = [plain(s) for s in cmd.split(" && ")]
     assert merge == ["fslmerge", "-t", "{output.dwi}", "{input.ap}", "{input.pa}"]
     assert select == ["fslselectvols", "-i", "{output.dwi}", "-o", "{output.b0s}", "--vols=0,7,14,21"]
     assert "'" not in cmd
-    assert FSL.select_vols("d", "{params.vols}", "b0").split()[-1] == "--vols={params.vols}"
+    assert plain(FSL.select_vols("d", "{params.vols}", "b0"))[-1] == "--vols={params.vols}"
 
 
 def test_topup_uses_b02b0_and_names_every_output():
-    words = FSL.topup("{input.b0s}", "{input.datain}", "{params.prefix}", "{output.field}",
-                      "{output.b0}").split()
+    words = plain(FSL.topup("{input.b0s}", "{input.datain}", "{params.prefix}", "{output.field}",
+                            "{output.b0}"))
     assert words == ["topup", "--imain={input.b0s}", "--datain={input.datain}", "--config=b02b0.cnf",
                      "--out={params.prefix}", "--fout={output.field}", "--iout={output.b0}"]
     compulsory, documented = TOPUP
@@ -153,8 +162,8 @@ def test_applytopup_one_series_uses_the_jacobian_method():
 
 @pytest.mark.parametrize("repol", [True, False])
 def test_eddy_has_every_required_option_and_threads(repol):
-    words = FSL.eddy("{input.dwi}", "{input.mask}", "{input.acqp}", "{input.index}", "{input.bvec}",
-                     "{input.bval}", "{params.topup}", "{params.out}", "{threads}", repol=repol).split()
+    words = plain(FSL.eddy("{input.dwi}", "{input.mask}", "{input.acqp}", "{input.index}", "{input.bvec}",
+                           "{input.bval}", "{params.topup}", "{params.out}", "{threads}", repol=repol))
     assert words[0] == "eddy" and all(w.startswith("--") for w in words[1:])
     options = long_options(words[1:])
     compulsory, documented = EDDY
@@ -168,7 +177,7 @@ def test_eddy_has_every_required_option_and_threads(repol):
 
 
 def test_mcflirt_reports_b0_motion_as_par():
-    words = FSL.mcflirt("{input.b0s}", "{params.out}", 0).split()
+    words = plain(FSL.mcflirt("{input.b0s}", "{params.out}", 0))
     assert words == ["mcflirt", "-in", "{input.b0s}", "-out", "{params.out}", "-refvol", "0", "-plots"]
     compulsory, documented = MCFLIRT
     assert compulsory <= {w for w in words if w.startswith("-")} <= documented
@@ -177,7 +186,7 @@ def test_mcflirt_reports_b0_motion_as_par():
 def test_eddy_outputs_copy_to_our_names():
     cmd = FSL.eddy_outputs("{params.out}", "{input.bval}", "{output.dwi}", "{output.bvec}", "{output.bval}",
                            "{output.parameters}", "{output.outliers}")
-    assert [s.split() for s in cmd.split(" && ")] == [
+    assert [plain(s) for s in cmd.split(" && ")] == [
         ["cp", "{params.out}.nii.gz", "{output.dwi}"],
         ["cp", "{params.out}.eddy_rotated_bvecs", "{output.bvec}"],
         ["cp", "{input.bval}", "{output.bval}"],

@@ -298,11 +298,16 @@ def test_nothing_to_do_after_a_complete_run(first_run):
     assert planned_jobs(out) == set() and "Nothing to be done" in out
 
 
-def test_new_subjects_plan_only_their_jobs_and_the_group_jobs(first_run):
-    held = first_run / "held"
+def held_back_arrive(work):
+    """Move the held-back subjects into ``work``/bids (their files arrive after the first run)."""
+    held = work / "held"
     for path in sorted(held.rglob("sub-*")):
         if path.is_dir() and path.parent.name in ("held", "fmriprep"):
-            shutil.move(path, first_run / "bids" / path.relative_to(held))
+            shutil.move(path, work / "bids" / path.relative_to(held))
+
+
+def test_new_subjects_plan_only_their_jobs_and_the_group_jobs(first_run):
+    held_back_arrive(first_run)
     jobs = planned_jobs(snakemake(first_run, "-n").stdout)
     dti_subject, = [s for s in HELD_BACK if s.startswith("d")]
     per_session = {(rule, f"subject={dti_subject}, session={ses}") for ses in ("pre", "post") for rule in (
@@ -336,3 +341,47 @@ def test_snakefmt_and_lint_are_clean(first_run):
     run([BIN / "snakefmt", "--check", "Snakefile", "rules"])
     out = snakemake(first_run, "--lint")
     assert "Congratulations" in out.stdout + out.stderr
+
+
+def test_broken_sessions_of_new_subjects_are_excluded_and_everything_else_finishes(first_run):
+    """A truncated DWI (d08 post) and a BOLD with a NaN (r08 placebo) arrive with the held-back
+    subjects: without --keep-going the run finishes, the two sessions are exclusion rows naming the
+    file and the fault, the subjects' good sessions are analysed and the group results use the rest."""
+    held_back_arrive(first_run)
+    bids, results = first_run / "bids", first_run / "results"
+    dwi = bids / "sub-d08" / "ses-post" / "dwi" / "sub-d08_ses-post_dir-AP_dwi.nii.gz"
+    dwi.write_bytes(dwi.read_bytes()[: dwi.stat().st_size // 2])
+    func = bids / "derivatives" / "fmriprep" / "sub-r08" / "ses-placebo" / "func"
+    bold = func / "sub-r08_ses-placebo_task-rest_space-MNI152NLin2009cAsym_desc-preproc_bold.nii.gz"
+    img = nib.load(bold)
+    data = np.asanyarray(img.dataobj).astype(np.float32)
+    data[(*np.argwhere(data != 0)[0][:3], 0)] = np.nan
+    header = img.header.copy()
+    header.set_data_dtype(np.float32)
+    nib.save(nib.Nifti1Image(data, img.affine, header), bold)
+    lme_sidecar = results / "group" / "rsfmri" / "space-MNI152NLin2009cAsym_roi-VS_desc-lme_stats.json"
+    lme_before = json.loads(lme_sidecar.read_text())
+    snakemake(first_run, "--cores", "2")  # no --keep-going: the checks decide what runs
+    excl = pd.read_csv(results / "exclusions.tsv", sep="\t", keep_default_na=False)
+    rows = {(r.subject, r.session, r.step): r.reason for r in excl.itertuples()}
+    assert rows[("d08", "post", "input_qc")].startswith(f"{dwi.name}: the data cannot be read to the end")
+    assert "truncated or corrupt; copy it again" in rows[("d08", "post", "input_qc")]
+    assert rows[("r08", "placebo", "input_qc")] == f"{bold.name}: 1 voxel value is NaN or Inf; re-export the " \
+        "image or mask them out before the analysis"
+    qc = pd.read_csv(results / "input_qc.tsv", sep="\t", keep_default_na=False)
+    assert set(qc.loc[qc.status == "fail", "file"]) == {dwi.name, bold.name}
+    # the good sessions went on; the broken ones made nothing
+    stem = results / "sub-d08" / "ses-{}" / "dwi" / "sub-d08_ses-{}_space-MNI152NLin2009aSym_res-2_param-md_dwimap.nii.gz"
+    assert Path(str(stem).format("pre", "pre")).exists() and not Path(str(stem).format("post", "post")).exists()
+    z = "sub-r08/ses-{0}/func/sub-r08_ses-{0}_task-rest_space-MNI152NLin2009cAsym_roi-VS_stat-z_boldmap.nii.gz"
+    assert (results / z.format("ketamine")).exists() and not (results / z.format("placebo")).exists()
+    # group results: d08 (no post) is not in the DTI models, r08 ketamine is in the LME
+    table = pd.read_csv(results / "group" / "dti" / "analysis_table.tsv", sep="\t", dtype={"subject": str})
+    assert "d08" not in set(table.subject) and table.subject.nunique() == 7
+    models = pd.read_csv(results / "group" / "dti" / "table2.tsv", sep="\t")
+    assert set(models["n"].dropna()) <= set(range(1, 8)) and models["n"].max() == 7
+    sessions = pd.read_csv(results / "group" / "rsfmri" / "desc-lme_sessions.tsv", sep="\t", dtype=str)
+    assert ("r08", "ketamine") in set(zip(sessions.subject, sessions.session))
+    assert ("r08", "placebo") not in set(zip(sessions.subject, sessions.session))
+    lme = json.loads(lme_sidecar.read_text())
+    assert (lme["n_subjects"], lme["n_rows"]) == (lme_before["n_subjects"] + 1, lme_before["n_rows"] + 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from trialmri.bids.discovery import Inventory
+from trialmri.qc.table import INPUT_QC_STEP
 
 STATUS_COLOURS = {"present": "#2b8a3e", "missing": "#f08c00", "excluded": "#c92a2a", "": "#f1f3f5"}
 
@@ -30,6 +31,19 @@ def inventory_status(inv: Inventory, dti: dict, rs: dict) -> dict[str, dict[str,
         for ses in rs_ses:
             row[f"BOLD {ses}"] = _status(in_rs, ses in inv.bold.get(sub, {}), whole or (sub, ses) in excluded)
         out[sub] = row
+    return out
+
+
+def mark_failed_checks(status: dict[str, dict[str, str]], exclusions: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """``status`` with the inputs of failed input checks (``exclusions`` rows of step ``input_qc``)
+    turned from present to excluded: the session's columns, or the T1w for session ``n/a``."""
+    out = {sub: dict(row) for sub, row in status.items()}
+    for row in exclusions[exclusions["step"] == INPUT_QC_STEP].itertuples():
+        columns = out.get(str(row.subject), {})
+        for column, value in columns.items():
+            touched = column == "T1w" if row.session == "n/a" else column.endswith(f" {row.session}")
+            if touched and value == "present":
+                columns[column] = "excluded"
     return out
 
 

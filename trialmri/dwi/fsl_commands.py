@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import inspect
 import json
-import shlex
+
+from trialmri.shell_words import join_words, shell_word
 
 # FSL's templates inside the container; the reference grid for each output resolution (mm)
 FMRIB58_FA_1MM = "$FSLDIR/data/standard/FMRIB58_FA_1mm"
@@ -37,9 +38,7 @@ def _argv(wrapper, *args, **kwargs) -> list[str]:
         return inspect.unwrap(getattr(fsl.wrappers, wrapper))(*args, **kwargs)
 
 
-def _join(argv: list[str]) -> str:
-    """Shell words; placeholders and ``$FSLDIR`` stay unquoted so they expand."""
-    return " ".join(a if ("{" in a or "$" in a) else shlex.quote(a) for a in argv)
+_join = join_words  # placeholders made :q, $FSLDIR kept for the container's shell, the rest quoted
 
 
 def dtifit(dwi: str, mask: str, bval: str, bvec: str, prefix: str) -> str:
@@ -61,7 +60,7 @@ def dtifit_to_maps(dwi: str, mask: str, bval: str, bvec: str, prefix: str, md: s
                    rd: str) -> str:
     """dtifit --wls, our four maps from its outputs, then its intermediate files removed."""
     return " && ".join([dtifit(dwi, mask, bval, bvec, prefix), tensor_outputs(prefix, md, fa, ad, rd),
-                        f"rm -f {prefix}_*"])
+                        f"rm -f {shell_word(prefix)}_*"])
 
 
 def flirt_rigid(moving: str, fixed: str, out_mat: str) -> str:

@@ -21,7 +21,7 @@ from trialmri.fc.denoise import repetition_time
 from trialmri.fc.strategy import DenoiseStrategy
 from trialmri.grids import same_grid
 from trialmri.qc.image_data import scan_data
-from trialmri.qc.table import COLUMNS, EXCLUSION_COLUMNS, qc_row
+from trialmri.qc.table import COLUMNS, EXCLUSION_COLUMNS, INPUT_QC_STEP, qc_row
 
 
 class _Rows:
@@ -46,14 +46,14 @@ def _header(rows: _Rows, session, path, ndim: int):
                     f"image is {len(shape)}-D {shape}, a {ndim}-D image is needed"):
         return None
     scan = scan_data(path, img)
+    problem = (f"the data cannot be read to the end ({scan.error})" if scan.error else
+               f"the data end early ({scan.read_bytes:,} of {scan.expected_bytes:,} bytes)")
     if not rows.add(session, path, "complete data", scan.complete,
-                    f"the data end early ({scan.read_bytes:,} of {scan.expected_bytes:,} bytes"
-                    + (f"; {scan.error}" if scan.error else "") + "): the file is truncated or corrupt; "
-                    "copy it again from the source"):
+                    f"{problem}: the file is truncated or corrupt; copy it again from the source"):
         return None
     if not rows.add(session, path, "finite values", scan.nonfinite == 0,
-                    f"{scan.nonfinite:,} voxel values are NaN or Inf; re-export the image or mask them "
-                    "out before the analysis"):
+                    f"{scan.nonfinite:,} voxel value{'s are' if scan.nonfinite != 1 else ' is'} NaN or Inf; "
+                    "re-export the image or mask them out before the analysis"):
         return None
     return img
 
@@ -176,7 +176,7 @@ def _check_censoring(rows: _Rows, session: str, parts: dict[str, str], strategy:
     rows.add(session, parts["confounds"], "volumes after censoring", reason is None, reason or "")
 
 
-def failures_as_exclusions(qc: pd.DataFrame, step: str = "input_qc") -> pd.DataFrame:
+def failures_as_exclusions(qc: pd.DataFrame, step: str = INPUT_QC_STEP) -> pd.DataFrame:
     """One exclusion row per (subject, session) with failed checks, reasons joined."""
     failed = qc[qc["status"] == "fail"]
     if failed.empty:
