@@ -10,9 +10,10 @@ to 250 MB) and runtime = 3 x the longest wall time (at least 5 min), then compar
 
 --measure writes a trial at the study's image geometry (DWI 2 mm 104x104x72 with 4 b0 + 30
 directions, T1w 0.8 mm, BOLD 3.75 x 3.75 x 3.5 mm, 192 volumes; `trialmri synth --preset study`)
-with 5 DTI and 6 rsfMRI subjects, runs the workflow on it with one job at a time (no job's peak
-shares the machine) and prints the table. Subject-level jobs do not depend on n; group jobs grow
-with n (see the README's resources section for how they scale to the study's n).
+with one subject per group of each arm (subject-level jobs do not depend on n), runs the workflow on
+it with one job at a time (no job's peak shares the machine) and prints the table. Group jobs grow
+with n and fail at one subject per group (--keep-going): measure them on a finished run of your own
+(``python bench/rule_resources.py RESULTS``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import pandas as pd
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL_STUDY = {"dti_groups": {"ketamine": 3, "vehicle": 2}, "rs_groups": {"HV": 3, "TRD": 3},
+SMALL_STUDY = {"dti_groups": {"ketamine": 1, "vehicle": 1}, "rs_groups": {"HV": 1, "TRD": 1},
                "rs_missing": {"TRD": 0, "HV": 0}}
 
 

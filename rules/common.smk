@@ -1,5 +1,6 @@
 # Config validation, BIDS discovery and path helpers. Nothing here runs a job.
 import functools
+import os
 from pathlib import Path
 from types import SimpleNamespace
 

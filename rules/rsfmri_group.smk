@@ -108,20 +108,27 @@ else:
             **rule_resources("run_3dlme"),
         params:
             model=lambda wildcards: RS_FORMULAS[wildcards.seed].replace(" ", ""),
-            stats=lambda wildcards, output: f"{output.work}/lme.nii.gz",
-            resid=lambda wildcards, output: f"{output.work}/resid.nii.gz",
+            stats=lambda wildcards, output: os.path.abspath(f"{output.work}/lme.nii.gz"),
+            resid=lambda wildcards, output: os.path.abspath(
+                f"{output.work}/resid.nii.gz"
+            ),
+            mask=lambda wildcards, input: os.path.abspath(input.mask),
+            table_dir=lambda wildcards, input: os.path.dirname(
+                os.path.abspath(input.table)
+            ),
+            table_name=lambda wildcards, input: os.path.basename(input.table),
         shell:
-            # the table in 3dLME's form lists each map by absolute path
-            "mkdir -p {output.work:q} && "
+            # run in the data table's folder: it lists each map relative to that folder
+            "mkdir -p {output.work:q} && (cd {params.table_dir:q} && "
             + AFNI_LME.lme_command(
-                "{params.stats:q}",
-                "{input.table:q}",
-                "{params.model:q}",
-                "{input.mask:q}",
-                "{params.resid:q}",
+                "{params.stats}",
+                "{params.table_name}",
+                "{params.model}",
+                "{params.mask}",
+                "{params.resid}",
                 jobs="{threads}",
             )
-            + " > {log:q} 2>&1"
+            + ") > {log:q} 2>&1"
 
     rule group_lme:
         input:

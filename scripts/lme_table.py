@@ -14,6 +14,8 @@ with log_to(snakemake.log[0]):
     variables = list(snakemake.params.variables)
     table = seed_table(sessions, maps, variables)
     write_tsv(snakemake.output.table, relative_to(table, Path(snakemake.output.table).parent))
-    # 3dLME reads InputFile relative to where it runs: its table keeps the absolute paths
-    Path(snakemake.output.afni_table).write_text(afni_data_table(table, "subject", variables))
+    # 3dLME reads InputFile relative to where it runs (run_3dlme runs it in this folder): relative
+    # paths hold only BIDS names, so the folders above may have spaces or quotes
+    afni = relative_to(table, Path(snakemake.output.afni_table).parent)
+    Path(snakemake.output.afni_table).write_text(afni_data_table(afni, "subject", variables))
     print(f"seed {snakemake.wildcards.seed}: {len(table)} maps of {table['subject'].nunique()} subjects")

@@ -61,3 +61,17 @@ def test_columns_the_configured_analyses_read_are_the_ones_checked():
     arms = {"dti": ARMS["dti"] | {"participant_keys": ["group", "age"], "session_keys": ["hamd"]}}
     checks = {check for _, _, check in failed(check_phenotype(participants(), sessions(), COLUMNS, arms))}
     assert checks == {"column age", "column hamd"}
+
+
+def test_missing_crp_for_one_session_names_subject_session_and_column():
+    people = pd.DataFrame({"participant_id": ["sub-r1", "sub-r2"], "group": ["TRD", "HV"],
+                           "infusion_order": ["KP", "PK"]})
+    rs = pd.DataFrame({"participant_id": ["sub-r1", "sub-r1", "sub-r2", "sub-r2"],
+                       "session_id": ["ses-ketamine", "ses-placebo"] * 2, "crp_day1": [1.2, None, 0.8, 0.9],
+                       "madrs_day2": [20] * 4, "madrs_day10": [18] * 4, "shaps_day2": [30] * 4,
+                       "shaps_day10": [29] * 4})
+    arms = {"dti": {"subjects": [], "sessions": []},
+            "rsfmri": {"subjects": ["r1", "r2"], "sessions": ["ketamine", "placebo"]}}
+    bad = failed(check_phenotype(people, rs, COLUMNS, arms))
+    assert bad == {("r1", "placebo", "crp_day1 numeric"):
+                   "crp_day1 is missing for ses-placebo; enter the number or n/a if it was not collected"}
