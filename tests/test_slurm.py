@@ -42,7 +42,7 @@ def test_tiny_trial_through_the_slurm_profile_equals_the_local_run(cluster, firs
     assert set(submitted) <= set(states), (submitted, states)
     assert {states[j] for j in submitted} == {"COMPLETED"}, states
     # A subject's chain ran as one SLURM job (group "subject"), so fewer submissions than jobs.
-    planned = int(re.search(r"^total\s+(\d+)", log, re.M)[1])
+    planned = int(re.findall(r"\d+ of (\d+) steps", log)[-1])  # after the input checks' checkpoint
     assert len(submitted) < planned - 1
     print(f"{planned} jobs in {len(submitted)} sbatch submissions")
     assert any("group_subject" in line for line in log.splitlines() if "submitted with SLURM" in line)

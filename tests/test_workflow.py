@@ -129,7 +129,7 @@ def planned_jobs(output: str) -> set[tuple[str, str]]:
     """(rule, wildcards) of every job a dry run plans."""
     jobs, rule = set(), None
     for line in output.splitlines():
-        if m := re.match(r"\s*(?:local)?rule (\w+):", line):
+        if m := re.match(r"\s*(?:local)?(?:rule|checkpoint) (\w+):", line):
             if rule:
                 jobs.add((rule, ""))
             rule = m.group(1)
