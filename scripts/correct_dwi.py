@@ -1,11 +1,7 @@
 """Snakemake glue: native corrections of one session -> desc-preproc DWI, field, motion, QC."""
 
-import os
-
-os.environ["ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS"] = str(snakemake.threads)
-
-from trialmri.dwi.correction_files import correct_session_files  # noqa: E402
-from trialmri.runlog import log_to  # noqa: E402
+from trialmri.dwi.correction_files import correct_session_files
+from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):
     inputs, wc = snakemake.input, snakemake.wildcards

@@ -36,7 +36,9 @@ SYN_ITERATIONS = (40, 20, 10)
 
 
 def _ants():
-    os.environ.setdefault("ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS", "1")
+    # one ITK thread, whatever the caller set: the same inputs must give the same bytes at any
+    # thread count (a job's threads then serve numpy, not ANTs)
+    os.environ["ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS"] = "1"
     import ants
     import ants.config
 
