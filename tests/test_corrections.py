@@ -8,6 +8,7 @@ Rician noise. Truth is truth.json and truth/ of the synthetic dataset.
 from __future__ import annotations
 
 import json
+import os
 
 import nibabel as nib
 import numpy as np
@@ -216,3 +217,36 @@ def test_topup_program_writes_field_and_corrected_pair(clean, tmp_path):
     bad = run([BIN / "trialmri", "topup", "--b0-ap", tmp_path / "ap.nii.gz", "--b0-pa", tmp_path / "pa.nii.gz",
                "--readout-time", "25", "--out-prefix", tmp_path / "Q"], check=False)
     assert bad.returncode == 2 and "seconds" in bad.stderr
+
+
+def _topup_bytes(named, out_prefix, threads: int, pin: bool = True) -> bytes:
+    """``trialmri topup`` on the session's AP/PA series with BLAS set to ``threads`` as Snakemake sets
+    it for a job; ``pin=False`` runs the same fit through Python without trialmri.blas (the control)."""
+    env = {**os.environ, **dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"), str(threads))}
+    readout = json.loads(open(named["PA"][3]).read())["TotalReadoutTime"]
+    if pin:
+        run([BIN / "trialmri", "topup", "--b0-ap", named["AP"][0], "--b0-pa", named["PA"][0],
+             "--readout-time", str(readout), "--out-prefix", out_prefix], env=env)
+    else:
+        run([BIN / "python", "-c", "import sys; from trialmri.dwi.correction_files import topup_files; "
+             "topup_files(sys.argv[2], sys.argv[1], 1, float(sys.argv[3]), sys.argv[4])",
+             named["AP"][0], named["PA"][0], readout, out_prefix], env=env)
+    return np.asarray(nib.load(f"{out_prefix}_field_hz.nii.gz").dataobj).tobytes()
+
+
+def test_topup_field_is_byte_identical_at_one_and_two_blas_threads(clean, tmp_path):
+    """Snakemake sets OMP/OPENBLAS_NUM_THREADS to a job's threads; the field must not change with them.
+    Without trialmri.blas the two differ here (see the control below)."""
+    _, _, named, _ = clean
+    one, two = (_topup_bytes(named, tmp_path / f"T{t}", t) for t in (1, 2))
+    assert one == two
+
+
+def test_control_unpinned_blas_changes_the_field_with_its_thread_count(clean, tmp_path):
+    """The control for the test above: the same fit without trialmri.blas. Skips where this BLAS does
+    not split the fit's dot products by thread (then the test above cannot fail either)."""
+    _, _, named, _ = clean
+    one, two = (_topup_bytes(named, tmp_path / f"U{t}", t, pin=False) for t in (1, 2))
+    if one == two:
+        pytest.skip("this BLAS gives the same field at 1 and 2 threads; thread dependence cannot be shown here")
+    assert one != two

@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from trialmri import __version__
+from trialmri.blas import use_one_blas_thread
 
 
 def _add_synth(sub) -> None:
@@ -287,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    use_one_blas_thread()  # results never depend on OMP/OPENBLAS_NUM_THREADS (trialmri.blas)
     try:
         return args.func(args)
     except (FileExistsError, FileNotFoundError, ValueError) as err:
