@@ -17,7 +17,7 @@ from trialmri.lme import afni_commands as AFNI_LME
 from trialmri.clusters import afni_commands as AFNI_CLUSTERS
 from trialmri.templates import SPACE as NATIVE_SPACE
 from trialmri.inventory import inventory_status
-from trialmri.qc.table import failed_input_checks
+from trialmri.qc.table import failed_input_checks, session_failed
 
 validate(config, schema="../config/schema.yaml", set_default=True)
 
@@ -139,9 +139,7 @@ def dti_sessions(subject):
     that failed an input check, or a subject whose T1w did, is left out (input functions only).
     """
     failed = input_check_failures().get(subject, set())
-    if "n/a" in failed:
-        return []
-    sessions = [s for s in INVENTORY.dwi.get(subject, {}) if s not in failed]
+    sessions = [s for s in INVENTORY.dwi.get(subject, {}) if not session_failed(failed, s)]
     return (
         [s for s in (DTI_PRE, DTI_POST) if s in sessions] if DTI_PRE in sessions else []
     )
@@ -333,7 +331,7 @@ def rs_sessions(subject):
     return [
         s
         for s in RS_SESSIONS
-        if s in INVENTORY.bold.get(subject, {}) and s not in failed
+        if s in INVENTORY.bold.get(subject, {}) and not session_failed(failed, s)
     ]
 
 

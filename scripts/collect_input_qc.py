@@ -5,7 +5,7 @@ import pandas as pd
 from trialmri.inventory import mark_failed_checks, plot_inventory
 from trialmri.io import read_tsv, write_tsv
 from trialmri.qc.inputs import failures_as_exclusions
-from trialmri.qc.table import COLUMNS, EXCLUSION_COLUMNS
+from trialmri.qc.table import COLUMNS, EXCLUSION_COLUMNS, failed_input_checks
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):
@@ -19,5 +19,5 @@ with log_to(snakemake.log[0]):
     exclusions = exclusions.sort_values(["subject", "session", "step"], kind="stable")
     write_tsv(snakemake.output.qc, qc)
     write_tsv(snakemake.output.exclusions, exclusions)
-    plot_inventory(mark_failed_checks(snakemake.params.status, exclusions), snakemake.output.inventory)
+    plot_inventory(mark_failed_checks(snakemake.params.status, failed_input_checks(exclusions)), snakemake.output.inventory)
     print(f"{len(qc)} checks over {qc['subject'].nunique()} subjects; {len(exclusions)} exclusion rows")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from trialmri.bids.discovery import Inventory
-from trialmri.qc.table import INPUT_QC_STEP
+from trialmri.qc.table import NO_SESSION, session_failed
 
 STATUS_COLOURS = {"present": "#2b8a3e", "missing": "#f08c00", "excluded": "#c92a2a", "": "#f1f3f5"}
 
@@ -21,7 +21,7 @@ def inventory_status(inv: Inventory, dti: dict, rs: dict) -> dict[str, dict[str,
     rs_ses = [rs["sessions"]["active"], rs["sessions"]["placebo"]]
     out = {}
     for sub in subjects:
-        whole = (sub, "n/a") in excluded
+        whole = (sub, NO_SESSION) in excluded
         row = {}
         in_dti = sub in inv.dwi or any(e.subject == sub and e.step == "dwi" for e in inv.exclusions)
         for ses in dti_ses:
@@ -34,14 +34,15 @@ def inventory_status(inv: Inventory, dti: dict, rs: dict) -> dict[str, dict[str,
     return out
 
 
-def mark_failed_checks(status: dict[str, dict[str, str]], exclusions: pd.DataFrame) -> dict[str, dict[str, str]]:
-    """``status`` with the inputs of failed input checks (``exclusions`` rows of step ``input_qc``)
-    turned from present to excluded: the session's columns, or the T1w for session ``n/a``."""
+def mark_failed_checks(status: dict[str, dict[str, str]], failed: dict[str, set[str]]) -> dict[str, dict[str, str]]:
+    """``status`` with what the failed input checks took out (``failed``: from
+    :func:`~trialmri.qc.table.failed_input_checks`) turned from present to excluded: a session's
+    columns, or every column of a subject whose T1w failed."""
     out = {sub: dict(row) for sub, row in status.items()}
-    for row in exclusions[exclusions["step"] == INPUT_QC_STEP].itertuples():
-        columns = out.get(str(row.subject), {})
+    for sub, sessions in failed.items():
+        columns = out.get(sub, {})
         for column, value in columns.items():
-            touched = column == "T1w" if row.session == "n/a" else column.endswith(f" {row.session}")
+            touched = NO_SESSION in sessions if column == "T1w" else session_failed(sessions, column.split(" ")[-1])
             if touched and value == "present":
                 columns[column] = "excluded"
     return out

@@ -38,21 +38,18 @@ def _argv(wrapper, *args, **kwargs) -> list[str]:
         return inspect.unwrap(getattr(fsl.wrappers, wrapper))(*args, **kwargs)
 
 
-_join = join_words  # placeholders made :q, $FSLDIR kept for the container's shell, the rest quoted
-
-
 def dtifit(dwi: str, mask: str, bval: str, bvec: str, prefix: str) -> str:
     """``dtifit --wls``: writes ``<prefix>_MD``, ``_FA``, ``_L1``, ``_L2``, ``_L3`` (.nii.gz)."""
-    return _join(_argv("dtifit", dwi, prefix, mask, bvec, bval, wls=True))
+    return join_words(_argv("dtifit", dwi, prefix, mask, bvec, bval, wls=True))
 
 
 def tensor_outputs(prefix: str, md: str, fa: str, ad: str, rd: str) -> str:
     """Copy dtifit's maps to our names: AD = L1, RD = (L2 + L3) / 2 (``fslmaths``)."""
     return " && ".join([
-        _join(["fslmaths", f"{prefix}_MD", md]),
-        _join(["fslmaths", f"{prefix}_FA", fa]),
-        _join(["fslmaths", f"{prefix}_L1", ad]),
-        _join(["fslmaths", f"{prefix}_L2", "-add", f"{prefix}_L3", "-div", "2", rd]),
+        join_words(["fslmaths", f"{prefix}_MD", md]),
+        join_words(["fslmaths", f"{prefix}_FA", fa]),
+        join_words(["fslmaths", f"{prefix}_L1", ad]),
+        join_words(["fslmaths", f"{prefix}_L2", "-add", f"{prefix}_L3", "-div", "2", rd]),
     ])
 
 
@@ -65,12 +62,12 @@ def dtifit_to_maps(dwi: str, mask: str, bval: str, bvec: str, prefix: str, md: s
 
 def flirt_rigid(moving: str, fixed: str, out_mat: str) -> str:
     """``flirt -dof 6``: session co-registration (post FA onto pre FA), FSL text matrix out."""
-    return _join(_argv("flirt", moving, fixed, omat=out_mat, dof=6))
+    return join_words(_argv("flirt", moving, fixed, omat=out_mat, dof=6))
 
 
 def fsl_reg_fa(fa: str, prefix: str) -> str:
     """Non-linear registration of an FA map to FMRIB58_FA_1mm (as TBSS runs it)."""
-    return _join(["fsl_reg", fa, FMRIB58_FA_1MM, prefix, "-e", "-FA"])
+    return join_words(["fsl_reg", fa, FMRIB58_FA_1MM, prefix, "-e", "-FA"])
 
 
 def applywarp(moving: str, warp: str, out: str, resolution_mm: int, premat: str | None = None) -> str:
@@ -78,7 +75,7 @@ def applywarp(moving: str, warp: str, out: str, resolution_mm: int, premat: str 
     kwargs = {"warp": warp, "interp": "trilinear"}
     if premat is not None:
         kwargs["premat"] = premat
-    return _join(_argv("applywarp", moving, TEMPLATE_GRID[resolution_mm], out, **kwargs))
+    return join_words(_argv("applywarp", moving, TEMPLATE_GRID[resolution_mm], out, **kwargs))
 
 
 def sidecar_json(container: str, sources) -> str:
@@ -92,12 +89,12 @@ def sidecar_json(container: str, sources) -> str:
 
 def merge_series(dwis, out: str) -> str:
     """``fslmerge -t``: the series concatenated in order (eddy's --imain; index.txt follows it)."""
-    return _join(["fslmerge", "-t", out, *dwis])
+    return join_words(["fslmerge", "-t", out, *dwis])
 
 
 def select_vols(image: str, vols, out: str) -> str:
     """``fslselectvols``: volumes ``vols`` (0-based ints, or a comma list / placeholder) of ``image``."""
-    return _join(_argv("fslselectvols", image, out, vols))
+    return join_words(_argv("fslselectvols", image, out, vols))
 
 
 def merge_b0s(dwis, b0_vols, merged_dwi: str, b0s: str) -> str:
@@ -111,13 +108,13 @@ def merge_b0s(dwis, b0_vols, merged_dwi: str, b0s: str) -> str:
 def topup(b0s: str, datain: str, prefix: str, field_hz: str, corrected_b0: str) -> str:
     """``topup --config=b02b0.cnf``: writes ``<prefix>_fieldcoef.nii.gz``, ``<prefix>_movpar.txt``,
     the field map (Hz) and the corrected b0s."""
-    return _join(_argv("topup", b0s, datain, config=TOPUP_CONFIG, out=prefix, fout=field_hz,
+    return join_words(_argv("topup", b0s, datain, config=TOPUP_CONFIG, out=prefix, fout=field_hz,
                        iout=corrected_b0))
 
 
 def applytopup(image: str, datain: str, index: int, topup_prefix: str, out: str) -> str:
     """``applytopup --method=jac``: one series (datain row ``index``, 1-based) unwarped by topup."""
-    return _join(_argv("applytopup", image, datain, str(index), topup_prefix, out, method="jac"))
+    return join_words(_argv("applytopup", image, datain, str(index), topup_prefix, out, method="jac"))
 
 
 def eddy(dwi: str, mask: str, acqp: str, index: str, bvecs: str, bvals: str, topup_prefix: str,
@@ -130,19 +127,19 @@ def eddy(dwi: str, mask: str, acqp: str, index: str, bvecs: str, bvals: str, top
     kwargs = {"topup": topup_prefix, "nthr": str(nthr)}
     if repol:
         kwargs["repol"] = True
-    return _join(_argv("eddy", dwi, mask, index, acqp, bvecs, bvals, out_prefix, **kwargs))
+    return join_words(_argv("eddy", dwi, mask, index, acqp, bvecs, bvals, out_prefix, **kwargs))
 
 
 def mcflirt(b0s: str, out: str, refvol: int = 0) -> str:
     """``mcflirt -plots``: rigid motion of the b0s to volume ``refvol``; writes ``<out>.par``
     (per volume: 3 rotations in rad, then 3 translations in mm)."""
-    return _join(_argv("mcflirt", b0s, out=out, refvol=refvol, plots=True))
+    return join_words(_argv("mcflirt", b0s, out=out, refvol=refvol, plots=True))
 
 
 def eddy_outputs(out_prefix: str, bval_in: str, dwi: str, bvec: str, bval: str, parameters: str,
                  outlier_map: str) -> str:
     """Copy eddy's outputs to our names: corrected series, rotated bvecs, bvals (unchanged),
     motion/eddy parameters and outlier map (assumes FSLOUTPUTTYPE=NIFTI_GZ)."""
-    return " && ".join(_join(["cp", src, dst]) for src, dst in [
+    return " && ".join(join_words(["cp", src, dst]) for src, dst in [
         (f"{out_prefix}.nii.gz", dwi), (f"{out_prefix}.eddy_rotated_bvecs", bvec), (bval_in, bval),
         (f"{out_prefix}.eddy_parameters", parameters), (f"{out_prefix}.eddy_outlier_map", outlier_map)])
