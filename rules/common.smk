@@ -139,7 +139,9 @@ def dti_sessions(subject):
     that failed an input check, or a subject whose T1w did, is left out (input functions only).
     """
     failed = input_check_failures().get(subject, set())
-    sessions = [s for s in INVENTORY.dwi.get(subject, {}) if not session_failed(failed, s)]
+    sessions = [
+        s for s in INVENTORY.dwi.get(subject, {}) if not session_failed(failed, s)
+    ]
     return (
         [s for s in (DTI_PRE, DTI_POST) if s in sessions] if DTI_PRE in sessions else []
     )
