@@ -19,5 +19,6 @@ with log_to(snakemake.log[0]):
     exclusions = exclusions.sort_values(["subject", "session", "step"], kind="stable")
     write_tsv(snakemake.output.qc, qc)
     write_tsv(snakemake.output.exclusions, exclusions)
-    plot_inventory(mark_failed_checks(snakemake.params.status, failed_input_checks(exclusions)), snakemake.output.inventory)
+    status = mark_failed_checks(snakemake.params.status, failed_input_checks(exclusions))
+    plot_inventory(status, snakemake.output.inventory)
     print(f"{len(qc)} checks over {qc['subject'].nunique()} subjects; {len(exclusions)} exclusion rows")

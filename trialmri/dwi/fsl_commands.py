@@ -109,7 +109,7 @@ def topup(b0s: str, datain: str, prefix: str, field_hz: str, corrected_b0: str) 
     """``topup --config=b02b0.cnf``: writes ``<prefix>_fieldcoef.nii.gz``, ``<prefix>_movpar.txt``,
     the field map (Hz) and the corrected b0s."""
     return join_words(_argv("topup", b0s, datain, config=TOPUP_CONFIG, out=prefix, fout=field_hz,
-                       iout=corrected_b0))
+                            iout=corrected_b0))
 
 
 def applytopup(image: str, datain: str, index: int, topup_prefix: str, out: str) -> str:
