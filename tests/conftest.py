@@ -18,6 +18,17 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 HELD_BACK = ("d08", "r08")  # subjects whose files "arrive" after the first workflow run
 CLUSTSIM_ITERATIONS = 1000  # the default 10,000 takes ~30 s per seed on the tiny grid
+# The tiny-trial runs test the workflow's plumbing, so they take the cheaper settings: one
+# motion/eddy round (default 2: 15 s of 30 s per session) and SyN without its finest level (default
+# [40, 20, 10]: 17 s of 67 s per subject). test_dti_accuracy runs SyN at the default.
+TEST_CONFIG = f"""dti:
+  corrections:
+    iterations: 1
+  syn_iterations: [40, 20, 0]
+rsfmri:
+  clusters:
+    iterations: {CLUSTSIM_ITERATIONS}
+"""
 
 
 def run(cmd, cwd=ROOT, check=True, **kw) -> subprocess.CompletedProcess:
@@ -61,8 +72,7 @@ def held_back_copy(tiny_bids: Path, work: Path) -> Path:
             if (folder / f"sub-{sub}").exists():
                 shutil.move(folder / f"sub-{sub}", work / "held" / folder.relative_to(bids) / f"sub-{sub}")
     (work / "config.yaml").write_text(f"bids_dir: {json.dumps(str(bids))}\n"  # JSON strings: YAML-safe paths
-                                      f"output_dir: {json.dumps(str(work / 'results'))}\n"
-                                      f"rsfmri:\n  clusters:\n    iterations: {CLUSTSIM_ITERATIONS}\n")
+                                      f"output_dir: {json.dumps(str(work / 'results'))}\n{TEST_CONFIG}")
     return bids
 
 

@@ -1,5 +1,12 @@
-"""A run killed at a random point resumes with --rerun-incomplete, at other thread counts, to the
-very tables and images of an uninterrupted run, in a folder whose path has spaces and quotes."""
+"""A run killed at a random point resumes with --rerun-incomplete, through `--profile profiles/slurm`
+on a real one-node SLURM (tests/localslurm.py) and at other thread counts, to the very tables and
+images of the uninterrupted local run, in a folder whose path has spaces and quotes.
+
+One run serves three checks that would each cost a whole run of the tiny trial: kill and resume,
+determinism (two runs from scratch, one local and one mostly on SLURM, give the same bytes), and the
+SLURM profile (every job after the kill goes through sbatch, a subject's chain as one SLURM job).
+Without a local SLURM (not root, or slurm-wlm missing) the run resumes locally and the test says so.
+"""
 
 import json
 import os
@@ -7,13 +14,31 @@ import random
 import re
 import signal
 import subprocess
+import warnings
 
 import pytest
 from conftest import BIN, ROOT, held_back_copy, output_images, output_tables, snakemake
 from test_synth import digests
 
+import localslurm
+
 pytestmark = pytest.mark.workflow
 ODD_FOLDER = "it's a \"resumed\" trial"  # a space, a single and a double quote
+RESUME_TIMEOUT_S = 2700  # a stuck queue fails the test instead of holding CI
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A running local SLURM, or None (with the reason warned) where one cannot be started."""
+    reason = localslurm.unavailable()
+    if reason:
+        warnings.warn(f"no local SLURM, the killed run resumes locally: {reason}")
+        yield None
+        return
+    running = localslurm.start(tmp_path_factory.mktemp("slurm"))
+    yield running
+    running.stop()
+    assert not any(localslurm._alive(pid) for pid in running.started.values())
 
 
 def run_until_killed(work, after_jobs: int) -> int:
@@ -38,13 +63,40 @@ def run_until_killed(work, after_jobs: int) -> int:
     return done
 
 
-def test_killed_run_resumes_to_the_tables_and_images_of_an_uninterrupted_run(first_run, tiny_bids, tmp_path):
+def resume_on_slurm(work, cluster) -> None:
+    """The rest of the run through the SLURM profile; every submitted job must complete, and a
+    subject's chain must go as one SLURM job (group "subject")."""
+    # Without an accounting daemon sacct cannot answer: poll squeue (see the profile's comment).
+    # --cores: at most the one node's CPUs per job (a subject's job would otherwise ask for the
+    # cores of both sessions' steps at once and wait forever as "PartitionConfig").
+    proc = snakemake(work, "--profile", "profiles/slurm", "--cores", os.cpu_count() or 1, "--rerun-incomplete",
+                     "--set-threads", "correct_dwi=2", "clustsim=2",
+                     "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "2",
+                     "--seconds-between-status-checks", "5", "--slurm-keep-successful-logs", env=cluster.env,
+                     timeout=RESUME_TIMEOUT_S)
+    log = proc.stdout + proc.stderr
+    submitted = re.findall(r"has been submitted with SLURM jobid (\d+)", log)
+    assert submitted, log[-3000:]
+    # SLURM's own record of those jobs (MinJobAge keeps them visible), all completed.
+    states = dict(line.split() for line in cluster.run("squeue", "-t", "all", "-h", "-o", "%i %T").splitlines())
+    assert set(submitted) <= set(states), (submitted, states)
+    assert {states[j] for j in submitted} == {"COMPLETED"}, states
+    planned = int(re.findall(r"\d+ of (\d+) steps", log)[-1])
+    print(f"resumed on SLURM: {planned} jobs in {len(submitted)} sbatch submissions")
+    assert len(submitted) < planned  # subjects' chains went as one submission each
+    assert any("group_subject" in line for line in log.splitlines() if "submitted with SLURM" in line)
+
+
+def test_killed_run_resumes_to_the_tables_and_images_of_an_uninterrupted_run(first_run, tiny_bids, tmp_path,
+                                                                              cluster):
     work = tmp_path / ODD_FOLDER
     work.mkdir()
     bids = held_back_copy(tiny_bids, work)
     before = digests(bids)
     seed = random.SystemRandom().randrange(1_000_000)
-    after_jobs = random.Random(seed).randint(10, 150)
+    # Up to 60 of the ~200 jobs: the subjects' chains are still running then, so the SLURM part
+    # has subject groups to submit.
+    after_jobs = random.Random(seed).randint(10, 60)
     print(f"kill point: seed {seed}, after {after_jobs} finished jobs")
     killed_at = run_until_killed(work, after_jobs)
     incomplete = [p for p in (work / ".snakemake" / "incomplete").rglob("*") if p.is_file()]
@@ -52,7 +104,10 @@ def test_killed_run_resumes_to_the_tables_and_images_of_an_uninterrupted_run(fir
     snakemake(work, "--unlock")
     # other thread counts than the first run's (1 and 1): Snakemake sets OMP/OPENBLAS_NUM_THREADS to
     # them, and the numbers must not change (trialmri.blas)
-    snakemake(work, "--cores", "2", "--rerun-incomplete", "--set-threads", "correct_dwi=2", "clustsim=2")
+    if cluster is None:
+        snakemake(work, "--cores", "2", "--rerun-incomplete", "--set-threads", "correct_dwi=2", "clustsim=2")
+    else:
+        resume_on_slurm(work, cluster)
     assert digests(bids) == before, "the workflow wrote into the input dataset"
     local = json.loads((first_run / "tables.json").read_text())
     resumed = output_tables(work)
