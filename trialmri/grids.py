@@ -81,12 +81,17 @@ def sample(volume: np.ndarray, affine: np.ndarray, points_mm: np.ndarray, order:
     Trilinear for ``order=1``, nearest neighbour for ``order=0``; points outside get ``fill``.
     A 4-D ``volume`` is sampled channel by channel along its last axis.
     """
-    vox = world_to_voxel(affine, points_mm).reshape(3, -1)
+    vox = world_to_voxel(affine, points_mm)
     if volume.ndim == 3:
-        out = ndimage.map_coordinates(volume, vox, order=order, cval=fill, prefilter=False)
-        return out.reshape(points_mm.shape[1:])
-    return np.stack([sample(volume[..., c], affine, points_mm, order, fill)
-                     for c in range(volume.shape[-1])], axis=-1)
+        return sample_at_voxels(volume, vox, order, fill)
+    return np.stack([sample_at_voxels(volume[..., c], vox, order, fill) for c in range(volume.shape[-1])], axis=-1)
+
+
+def sample_at_voxels(volume: np.ndarray, vox: np.ndarray, order: int = 1, fill: float = 0.0) -> np.ndarray:
+    """Values of a 3-D ``volume`` at voxel coordinates ``vox`` (3, ...), as ``sample``; for many
+    volumes on one grid at the same points, convert the points once with ``world_to_voxel``."""
+    out = ndimage.map_coordinates(volume, vox.reshape(3, -1), order=order, cval=fill, prefilter=False)
+    return out.reshape(vox.shape[1:])
 
 
 def resample(volume: np.ndarray, affine: np.ndarray, grid: Grid, order: int = 1,

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import ndimage
 
 from trialmri import transforms
-from trialmri.grids import Grid, sample
+from trialmri.grids import Grid, sample, sample_at_voxels, world_to_voxel
 
 MD_TISSUE = {"gm": 0.80e-3, "wm": 0.70e-3, "csf": 3.0e-3}  # mm²/s
 S0_TISSUE = {"gm": 850.0, "wm": 650.0, "csf": 1500.0}
@@ -96,6 +96,29 @@ def field_hz(points_scanner: np.ndarray, mni_to_scanner: np.ndarray) -> np.ndarr
     return out
 
 
+def field_along_j(points_scanner: np.ndarray, jstep: np.ndarray, mni_to_scanner: np.ndarray):
+    """``field_hz`` at ``points_scanner + t x jstep`` as a function of ``t`` (voxel steps along j,
+    an array shaped like the points), for the fixed-point search of the distorted positions.
+
+    |p + t s - c|² = |p - c|² + t (2 s·(p - c) + t |s|²): the per-blob terms are formed once, so
+    each evaluation is one exponential per blob instead of the distances in 3-D.
+    """
+    step2 = float(jstep @ jstep)
+    terms = []
+    for centre, amp, sigma in FIELD_BLOBS:
+        c = transforms.apply(mni_to_scanner, np.asarray(centre, float).reshape(3, 1)).ravel()
+        rel = points_scanner - c.reshape(3, *([1] * (points_scanner.ndim - 1)))
+        terms.append((amp, 2 * sigma**2, (rel**2).sum(axis=0), 2 * np.tensordot(jstep, rel, axes=1)))
+
+    def at(t: np.ndarray) -> np.ndarray:
+        out = np.zeros(np.shape(t), np.float64)
+        for amp, two_sigma2, dist2, slope in terms:
+            out += amp * np.exp(-(dist2 + t * (slope + t * step2)) / two_sigma2)
+        return out
+
+    return at
+
+
 def eddy_hz(points_scanner: np.ndarray, centre_mm: np.ndarray, coeffs: np.ndarray) -> np.ndarray:
     """Eddy-current field (Hz) linear in space: coeffs = [offset Hz, dHz/dx, dHz/dy, dHz/dz (per mm)]."""
     rel = points_scanner - centre_mm.reshape(3, *([1] * (points_scanner.ndim - 1)))
@@ -120,20 +143,24 @@ def simulate_series(truth: dict, truth_affine: np.ndarray, grid: Grid, bvals: np
     ijk = np.indices(grid.shape, dtype=np.float64)
     centre = transforms.apply(grid.affine, (np.asarray(grid.shape, float)[:, None] - 1) / 2).ravel()
     world_rest = transforms.apply(grid.affine, ijk)
-    static_hz = field_hz(world_rest, mni_to_scanner) if use_field else 0.0
     jstep = grid.affine[:3, 1]  # world mm per voxel along j
+    field_at = field_along_j(world_rest, jstep, mni_to_scanner) if use_field else None
+    static_hz = field_at(np.zeros(grid.shape)) if use_field else 0.0
     scanner_to_mni = np.linalg.inv(mni_to_scanner)
     out = np.empty((*grid.shape, len(bvals)), np.float32)
     channels = np.ascontiguousarray(np.moveaxis(truth["tensor"], -1, 0))  # contiguous per component
     for v in range(len(bvals)):
+        eddy_rest = eddy_hz(world_rest, centre, eddy[v])
+        eddy_per_step = float(eddy[v][1:] @ jstep)  # the eddy field is linear: Hz per voxel along j
+
         def displacement(j_coord):
-            pts = world_rest + (j_coord - ijk[1])[None] * jstep.reshape(3, 1, 1, 1)
-            hz = (field_hz(pts, mni_to_scanner) if use_field else 0.0) + eddy_hz(pts, centre, eddy[v])
+            t = j_coord - ijk[1]
+            hz = (field_at(t) if use_field else 0.0) + eddy_rest + t * eddy_per_step
             return pe_sign * hz * readout_s
 
         if use_field or np.any(eddy[v] != 0):
             # Undistorted j_u of each acquired voxel: j_d = j_u + d(j_u), by fixed-point iteration.
-            j_u = ijk[1] - pe_sign * (static_hz + eddy_hz(world_rest, centre, eddy[v])) * readout_s
+            j_u = ijk[1] - pe_sign * (static_hz + eddy_rest) * readout_s
             for _ in range(8):  # contraction |∂d/∂j| < 0.5: error < 0.5**8 of the first guess
                 j_u = ijk[1] - displacement(j_u)
             jacobian = 1.0 + (displacement(j_u + 0.5) - displacement(j_u - 0.5))
@@ -143,12 +170,13 @@ def simulate_series(truth: dict, truth_affine: np.ndarray, grid: Grid, bvals: np
         moved = transforms.rigid_from_params(motion[v], centre)
         to_mni = scanner_to_mni @ np.linalg.inv(moved)
         mni = transforms.apply(to_mni, pts).astype(np.float32)
-        s0 = sample(truth["s0"], truth_affine, mni)
+        vox = world_to_voxel(truth_affine, mni)
+        s0 = sample_at_voxels(truth["s0"], vox)
         if bvals[v] > 0:
             g = transforms.polar_rotation(np.linalg.inv(to_mni)[:3, :3]).T @ bvecs[v]
             gg = np.array([g[0] * g[0], 2 * g[0] * g[1], 2 * g[0] * g[2], g[1] * g[1],
                            2 * g[1] * g[2], g[2] * g[2]], np.float32)
-            adc = sum(gg[c] * sample(channels[c], truth_affine, mni) for c in range(6))
+            adc = sum(gg[c] * sample_at_voxels(channels[c], vox) for c in range(6))
             signal = s0 * np.exp(-bvals[v] * adc)
         else:
             signal = s0
