@@ -17,6 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 HELD_BACK = ("d08", "r08")  # subjects whose files "arrive" after the first workflow run
+ODD_FOLDER = "it's a \"first\" run"  # the first run's folder: a space, a single and a double quote
 CLUSTSIM_ITERATIONS = 1000  # the default 10,000 takes ~30 s per seed on the tiny grid
 # The tiny-trial runs test the workflow's plumbing, so they take the cheaper settings: one
 # motion/eddy round (default 2: 15 s of 30 s per session) and SyN without its finest level (default
@@ -100,10 +101,12 @@ def output_images(work: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def first_run(tiny_bids, tmp_path_factory):
-    """A complete local run on the tiny trial with two subjects' images held back.
-    Its tables and image digests, as they were right after the run, are in ``first_run / "tables.json"``
-    and ``"images.json"``."""
-    work = tmp_path_factory.mktemp("workflow")
+    """A complete local run on the tiny trial with two subjects' images held back, in a folder whose
+    path has spaces and quotes (ODD_FOLDER): every path of the run reaches the shell and the scripts
+    through the workflow's quoting. Its tables and image digests, as they were right after the run,
+    are in ``first_run / "tables.json"`` and ``"images.json"``."""
+    work = tmp_path_factory.mktemp("workflow") / ODD_FOLDER
+    work.mkdir()
     bids = held_back_copy(tiny_bids, work)
     from test_synth import digests
 

@@ -1,6 +1,7 @@
 """`snakemake --report` on the tiny trial: every registered figure and table, the provenance page,
 and the page as headless Chromium renders it (DOM and a screenshot)."""
 
+import html
 import json
 import re
 import shutil
@@ -57,7 +58,8 @@ def test_provenance_page_names_versions_engines_config_exclusions_and_qc(first_r
     for step in ("diffusion tensor", "voxelwise mixed model", "cluster-size simulation", "registration"):
         assert f"<td>{step}</td>" in page, step
     assert "trialmri 0." in page and "antspyx " in page and "statsmodels " in page
-    assert str(first_run / "bids") in page  # the config as run, with this run's paths
+    as_run = yaml.safe_load(html.unescape(re.search(r"<pre>(.*?)</pre>", page, re.S)[1]))
+    assert as_run["bids_dir"] == str(first_run / "bids")  # the config as run, with this run's paths
     assert f"iterations: {1000}" in page and f"pthr: {config['rsfmri']['clusters']['pthr']}" in page
     exclusions = pd.read_csv(first_run / "results" / "exclusions.tsv", sep="\t")
     for reason in exclusions["reason"]:
