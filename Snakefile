@@ -22,6 +22,10 @@ include: "rules/rsfmri_followup.smk"
 include: "rules/report.smk"
 
 
+onstart:
+    refuse_quotes_on_slurm()
+
+
 rule all:
     input:
         all_targets,

@@ -42,6 +42,28 @@ INVENTORY = discover(
 SUBJECTS = INVENTORY.subjects
 
 
+def refuse_quotes_on_slurm():
+    """Stop a SLURM run before its first job when a path Snakemake puts into each job's command
+    has a quote: snakemake-executor-plugin-slurm (2.8.0) breaks the sbatch script on it, and
+    every job would fail with "Unterminated quoted string". Spaces are fine; local runs take both.
+    """
+    plugin = workflow.executor_plugin
+    if plugin is None or plugin.name != "slurm":
+        return
+    paths = [
+        ("working directory", os.getcwd()),
+        ("Snakefile", str(workflow.main_snakefile)),
+    ]
+    paths += [("config file", str(f)) for f in workflow.overwrite_configfiles]
+    for what, path in paths:
+        if set(path) & set("'\""):
+            raise WorkflowError(
+                f"{what} {path} has a quote in its path, which Snakemake's SLURM executor cannot pass "
+                "to sbatch (each job would fail with 'Unterminated quoted string'); move it to a path "
+                "without ' or \" (spaces are fine), or run it locally"
+            )
+
+
 wildcard_constraints:
     subject="[A-Za-z0-9]+",
     session="[A-Za-z0-9]+",

@@ -1,11 +1,13 @@
 """A run killed at a random point resumes with --rerun-incomplete, through `--profile profiles/slurm`
 on a real one-node SLURM (tests/localslurm.py) and at other thread counts, to the very tables and
-images of the uninterrupted local run, in a folder whose path has spaces.
+images of the uninterrupted local run (the part before the kill at other thread counts), in a
+folder whose path has spaces.
 
 Not quotes: Snakemake's SLURM executor (snakemake-executor-plugin-slurm 2.8.0) writes the job's
 command into the sbatch script so that a working directory with a quote in its path ends the
-script in "Unterminated quoted string", even for a one-rule workflow (reproduced on the local cluster). The local
-first run (conftest.first_run) is the one in a folder with spaces and both quotes.
+script in "Unterminated quoted string", even for a one-rule workflow (reproduced on the local
+cluster); the workflow now stops such a run before its first job (the last test). The local first
+run (conftest.first_run) is the one in a folder with spaces and both quotes.
 
 One run serves three checks that would each cost a whole run of the tiny trial: kill and resume,
 determinism (two runs from scratch, one local and one mostly on SLURM, give the same bytes), and the
@@ -47,17 +49,20 @@ def cluster(tmp_path_factory):
 
 
 def run_until_killed(work, after_jobs: int) -> int:
-    """Start the workflow on ``work`` and SIGKILL its process group (by the run's own pid) once
-    ``after_jobs`` jobs have finished; the finished-job count at the kill."""
+    """Start the workflow on ``work`` with other thread counts than the first run's (1 and 1:
+    Snakemake sets OMP/OPENBLAS_NUM_THREADS to them, and the numbers must not change, see
+    trialmri.blas) and SIGKILL its process group (by the run's own pid) once ``after_jobs`` jobs
+    have finished, at least one of them a DWI correction; the finished-job count at the kill."""
     cmd = [BIN / "snakemake", "-s", ROOT / "Snakefile", "-d", work, "--configfile", work / "config.yaml",
-           "--cores", "2"]
+           "--cores", "2", "--set-threads", "correct_dwi=2", "clustsim=2"]
     proc = subprocess.Popen([str(c) for c in cmd], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
-    done = 0
+    done, corrected = 0, False
     try:
         for line in proc.stderr:
+            corrected = corrected or "(Rule: correct_dwi)" in line
             found = re.search(r"(\d+) of (\d+) steps", line)
-            if found and int(found[1]) >= after_jobs:
+            if found and int(found[1]) >= after_jobs and corrected:
                 done = int(found[1])
                 os.killpg(proc.pid, signal.SIGKILL)
                 break
@@ -72,10 +77,9 @@ def resume_on_slurm(work, cluster) -> None:
     """The rest of the run through the SLURM profile; every submitted job must complete, and a
     subject's chain must go as one SLURM job (group "subject")."""
     # Without an accounting daemon sacct cannot answer: poll squeue (see the profile's comment).
-    # --cores: at most the one node's CPUs per job (a subject's job would otherwise ask for the
-    # cores of both sessions' steps at once and wait forever as "PartitionConfig").
-    proc = snakemake(work, "--profile", "profiles/slurm", "--cores", os.cpu_count() or 1, "--rerun-incomplete",
-                     "--set-threads", "correct_dwi=2", "clustsim=2",
+    # --cores 1: one core per SLURM job, so two subjects' jobs share the 2-core node; with --cores 2
+    # a subject's job holds both cores through its one-core registration chain (2.2 x the time).
+    proc = snakemake(work, "--profile", "profiles/slurm", "--cores", "1", "--rerun-incomplete",
                      "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "2",
                      "--seconds-between-status-checks", "5", "--slurm-keep-successful-logs", env=cluster.env,
                      timeout=RESUME_TIMEOUT_S)
@@ -99,18 +103,19 @@ def test_killed_run_resumes_to_the_tables_and_images_of_an_uninterrupted_run(fir
     bids = held_back_copy(tiny_bids, work)
     before = digests(bids)
     seed = random.SystemRandom().randrange(1_000_000)
-    # Up to 60 of the ~200 jobs: the subjects' chains are still running then, so the SLURM part
-    # has subject groups to submit.
-    after_jobs = random.Random(seed).randint(10, 60)
+    # 40 to 90 of the ~200 jobs: some DWI corrections have finished at 2 threads, and the subjects'
+    # chains are still running, so the SLURM part has subject groups to submit.
+    after_jobs = random.Random(seed).randint(40, 90)
     print(f"kill point: seed {seed}, after {after_jobs} finished jobs")
     killed_at = run_until_killed(work, after_jobs)
     incomplete = [p for p in (work / ".snakemake" / "incomplete").rglob("*") if p.is_file()]
-    print(f"killed after {killed_at} jobs; {len(incomplete)} job(s) left incomplete")
+    at_two_threads = len(list((work / "results" / "benchmarks" / "correct_dwi").glob("*.tsv")))
+    print(f"killed after {killed_at} jobs ({at_two_threads} DWI corrections at 2 threads); "
+          f"{len(incomplete)} job(s) left incomplete")
+    assert at_two_threads > 0
     snakemake(work, "--unlock")
-    # other thread counts than the first run's (1 and 1): Snakemake sets OMP/OPENBLAS_NUM_THREADS to
-    # them, and the numbers must not change (trialmri.blas)
     if cluster is None:
-        snakemake(work, "--cores", "2", "--rerun-incomplete", "--set-threads", "correct_dwi=2", "clustsim=2")
+        snakemake(work, "--cores", "2", "--rerun-incomplete")
     else:
         resume_on_slurm(work, cluster)
     assert digests(bids) == before, "the workflow wrote into the input dataset"
@@ -122,3 +127,21 @@ def test_killed_run_resumes_to_the_tables_and_images_of_an_uninterrupted_run(fir
     mine = output_images(work)
     assert sorted(mine) == sorted(images)
     assert [name for name in images if mine[name] != images[name]] == []
+
+
+def test_a_quote_in_the_working_directory_stops_a_slurm_run_before_any_job(cluster, tiny_bids, tmp_path):
+    """The SLURM executor cannot take a quote in the working directory (see the docstring above):
+    the workflow says so before submitting anything, instead of every job failing in SLURM."""
+    if cluster is None:
+        pytest.skip("no local SLURM")
+    work = tmp_path / "it's here"
+    work.mkdir()
+    (work / "config.yaml").write_text(f"bids_dir: {json.dumps(str(tiny_bids))}\n"
+                                      f"output_dir: {json.dumps(str(work / 'results'))}\n")
+    proc = snakemake(work, "--profile", "profiles/slurm", "--cores", "1", "--slurm-status-command", "squeue",
+                     check=False, env=cluster.env, timeout=600)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert f"working directory {work} has a quote in its path" in log, log[-3000:]
+    assert "move it to a path without ' or \" (spaces are fine)" in log
+    assert "submitted with SLURM" not in log
