@@ -88,12 +88,7 @@ def mni_truth(tissue: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 def field_hz(points_scanner: np.ndarray, mni_to_scanner: np.ndarray) -> np.ndarray:
     """Susceptibility off-resonance (Hz) at scanner points (3, ...); blobs placed via the pose."""
-    out = np.zeros(points_scanner.shape[1:], np.float64)
-    for centre, amp, sigma in FIELD_BLOBS:
-        c = transforms.apply(mni_to_scanner, np.asarray(centre, float).reshape(3, 1)).ravel()
-        d2 = sum((points_scanner[a] - c[a]) ** 2 for a in range(3))
-        out += amp * np.exp(-d2 / (2 * sigma**2))
-    return out
+    return field_along_j(points_scanner, np.zeros(3), mni_to_scanner)(np.zeros(points_scanner.shape[1:]))
 
 
 def field_along_j(points_scanner: np.ndarray, jstep: np.ndarray, mni_to_scanner: np.ndarray):
