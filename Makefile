@@ -10,7 +10,7 @@ SLURM_PLUGINS := snakemake-executor-plugin-slurm snakemake-executor-plugin-slurm
 # (the report test). Installed when missing, where `make test` runs as root with apt-get.
 TEST_DEBS := slurm-wlm munge chromium
 
-.PHONY: demo test install test-debs clean-demo
+.PHONY: demo test install test-debs clean-demo lint
 
 install: $(STAMP)
 
@@ -46,3 +46,9 @@ test-debs:
 
 clean-demo:
 	rm -rf demo
+
+# The Snakemake workflow catalog's checks, as it runs them on a fresh clone (no dataset needed):
+# Snakemake's linter with the default config/config.yaml, and snakefmt on every Snakefile and .smk.
+lint: $(STAMP)
+	$(BIN)/snakemake --lint
+	$(BIN)/snakefmt --check .
