@@ -10,7 +10,7 @@ SLURM_PLUGINS := snakemake-executor-plugin-slurm snakemake-executor-plugin-slurm
 # (the report test). Installed when missing, where `make test` runs as root with apt-get.
 TEST_DEBS := slurm-wlm munge chromium
 
-.PHONY: demo test install test-debs clean-demo lint
+.PHONY: demo test test-unit test-workflow test-accuracy install test-debs clean-demo lint
 
 install: $(STAMP)
 
@@ -32,8 +32,22 @@ demo: $(STAMP)
 	$(BIN)/snakemake --configfile config/demo.yaml --report demo/report.html
 	@echo "demo done: results in demo/results, report in demo/report.html"
 
-test: $(STAMP) test-debs
-	$(BIN)/python -m pytest
+# The whole suite: lint, then the three tiers (tests/unit, tests/workflow, tests/accuracy) in
+# $(CORES) pytest-xdist workers: the workflow tier is one group, every other module one, the longest
+# first (tests/conftest.py). Per-test times in the --durations table; per-tier times from the JUnit
+# file: python bench/test_budget.py.
+test: $(STAMP) test-debs lint
+	$(BIN)/python -m pytest -n $(CORES) --dist loadgroup --no-loadscope-reorder --junitxml=.pytest-junit.xml
+
+# The lane to run while working (no Snakemake, no synthetic dataset): a few minutes.
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
+
+test-workflow: $(STAMP) test-debs
+	$(BIN)/python -m pytest tests/workflow
+
+test-accuracy: $(STAMP)
+	$(BIN)/python -m pytest tests/accuracy
 
 test-debs:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

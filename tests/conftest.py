@@ -1,158 +1,42 @@
-"""Shared fixtures: a tiny synthetic trial (written once per test session) and small builders."""
+"""Test tiers, one folder each; a test's folder is its tier and gives it that marker:
+
+- ``unit/``: no Snakemake and no synthetic dataset, only arrays and small files made in the test
+  (``make test-unit``, a few minutes: the lane to run while working);
+- ``workflow/``: Snakemake runs, dry and real, on the tiny synthetic trial: outputs, new and broken
+  subjects, kill and resume through SLURM, the report in Chromium;
+- ``accuracy/``: planted truth recovered at the study's geometry, and the reference comparisons
+  (R, MRtrix3, brute-force simulation).
+
+``make test`` runs the three in two pytest-xdist workers: the workflow tier is one xdist group (its
+tests share one synthetic trial and its first run, see workflow/conftest.py), every other module is
+a group of its own (module fixtures are computed once), and the longest groups start first.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import nibabel as nib
-import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-HELD_BACK = ("d08", "r08")  # subjects whose files "arrive" after the first workflow run
-ODD_FOLDER = "it's a \"first\" run"  # the first run's folder: a space, a single and a double quote
-CLUSTSIM_ITERATIONS = 1000  # the default 10,000 takes ~30 s per seed on the tiny grid
-# The tiny-trial runs test the workflow's plumbing, so they take the cheaper settings: one
-# motion/eddy round (default 2: 15 s of 30 s per session) and SyN without its finest level (default
-# [40, 20, 10]: 17 s of 67 s per subject). test_dti_accuracy runs SyN at the default.
-TEST_CONFIG = f"""dti:
-  corrections:
-    iterations: 1
-  syn_iterations: [40, 20, 0]
-rsfmri:
-  clusters:
-    iterations: {CLUSTSIM_ITERATIONS}
-"""
+TIERS = ("unit", "workflow", "accuracy")
+# Started first, in this order, when the tiers run in parallel workers: the longest chains.
+FIRST = ("workflow", "accuracy/test_dti_accuracy.py")
 
 
-def run(cmd, cwd=ROOT, check=True, **kw) -> subprocess.CompletedProcess:
-    """Run a command, returning its output; on failure show stdout and stderr."""
-    proc = subprocess.run([str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, **kw)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{cmd} exited {proc.returncode}\nSTDOUT:\n{proc.stdout}\nSTDERR:\n{proc.stderr}")
-    return proc
+def tier(item: pytest.Item) -> str:
+    folder = Path(item.path).parent.name
+    if folder not in TIERS:
+        raise pytest.UsageError(f"{item.nodeid}: every test lives in one tier folder, tests/{{{','.join(TIERS)}}}/")
+    return folder
 
 
-def dry_run(bids: Path, work: Path, extra_config: str = "", *args) -> tuple[str, dict[str, str]]:
-    """``snakemake -n -p`` on ``bids`` with ``extra_config`` (YAML) added: its output and the
-    planned job count per rule."""
-    (work / "config.yaml").write_text(f"bids_dir: {json.dumps(str(bids))}\noutput_dir: "
-                                      f"{json.dumps(str(work / 'results'))}\n{extra_config}")
-    out = run([BIN / "snakemake", "-s", ROOT / "Snakefile", "-d", work, "--configfile", work / "config.yaml",
-               "-n", "-p", *args]).stdout
-    return out, dict(re.findall(r"^(\w+)\s+(\d+)$", out, re.M))
+def group(item: pytest.Item) -> str:
+    """The xdist group: the whole workflow tier, else the test's module."""
+    return "workflow" if tier(item) == "workflow" else f"{tier(item)}/{Path(item.path).name}"
 
 
-@pytest.fixture(scope="session")
-def tiny_bids(tmp_path_factory) -> Path:
-    """`trialmri synth --preset tiny --seed 7`, through the installed command line."""
-    out = tmp_path_factory.mktemp("synth") / "bids"
-    run([BIN / "trialmri", "synth", "--preset", "tiny", "--seed", "7", "--out", out])
-    return out
-
-
-def snakemake(work, *args, check=True, env=None, timeout=None):
-    """The workflow on ``work``/config.yaml, run from ``work`` (``timeout`` in s, None: no limit)."""
-    return run([BIN / "snakemake", "-s", ROOT / "Snakefile", "-d", work, "--configfile", work / "config.yaml",
-                *args], check=check, env=env, timeout=timeout)
-
-
-def held_back_copy(tiny_bids: Path, work: Path) -> Path:
-    """``work``/bids: the tiny trial without the HELD_BACK subjects (moved to ``work``/held)."""
-    bids = work / "bids"
-    shutil.copytree(tiny_bids, bids)
-    for sub in HELD_BACK:
-        for folder in (bids, bids / "derivatives" / "fmriprep"):
-            if (folder / f"sub-{sub}").exists():
-                shutil.move(folder / f"sub-{sub}", work / "held" / folder.relative_to(bids) / f"sub-{sub}")
-    (work / "config.yaml").write_text(f"bids_dir: {json.dumps(str(bids))}\n"  # JSON strings: YAML-safe paths
-                                      f"output_dir: {json.dumps(str(work / 'results'))}\n{TEST_CONFIG}")
-    return bids
-
-
-def output_tables(work: Path) -> dict[str, str]:
-    """Every TSV a run wrote under ``work``/results (benchmarks and logs aside), by relative path,
-    with the run's own folder replaced by ``<work>`` so two runs in different folders compare."""
-    results = work / "results"
-    return {str(p.relative_to(results)): p.read_text().replace(str(work), "<work>")
-            for p in sorted(results.rglob("*.tsv")) if p.relative_to(results).parts[0] not in ("benchmarks", "logs")}
-
-
-def output_images(work: Path) -> dict[str, str]:
-    """A digest of every NIfTI a run wrote under ``work``/results (affine, dtype, shape and voxel
-    values; not the gzip bytes, whose header holds a time stamp), by relative path."""
-    results = work / "results"
-    digests = {}
-    for path in sorted(results.rglob("*.nii.gz")):
-        img = nib.load(path)
-        data = np.asanyarray(img.dataobj)
-        blob = b"".join([np.asarray(img.affine, np.float64).tobytes(), str(data.dtype).encode(),
-                         str(data.shape).encode(), np.ascontiguousarray(data).tobytes()])
-        digests[str(path.relative_to(results))] = hashlib.sha256(blob).hexdigest()
-    return digests
-
-
-@pytest.fixture(scope="session")
-def first_run(tiny_bids, tmp_path_factory):
-    """A complete local run on the tiny trial with two subjects' images held back, in a folder whose
-    path has spaces and quotes (ODD_FOLDER): every path of the run reaches the shell and the scripts
-    through the workflow's quoting. Its tables and image digests, as they were right after the run,
-    are in ``first_run / "tables.json"`` and ``"images.json"``."""
-    work = tmp_path_factory.mktemp("workflow") / ODD_FOLDER
-    work.mkdir()
-    bids = held_back_copy(tiny_bids, work)
-    from test_synth import digests
-
-    before = digests(bids)
-    snakemake(work, "--cores", "2")
-    assert digests(bids) == before, "the workflow wrote into the input dataset"
-    (work / "tables.json").write_text(json.dumps(output_tables(work)))
-    (work / "images.json").write_text(json.dumps(output_images(work)))
-    return work
-
-
-def write_nifti(path: Path, shape, affine=None, value=100.0) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nib.save(nib.Nifti1Image(np.full(shape, value, np.float32), np.eye(4) if affine is None else affine), path)
-    return path
-
-
-def make_dwi(root: Path, sub: str, ses: str, direction: str, n_vol: int = 4, pe="j-", shape=(4, 4, 3)):
-    """A small valid DWI series (1 b0 + n_vol-1 directions) with its bval, bvec and JSON."""
-    stem = root / f"sub-{sub}" / f"ses-{ses}" / "dwi" / f"sub-{sub}_ses-{ses}_dir-{direction}_dwi"
-    write_nifti(Path(f"{stem}.nii.gz"), (*shape, n_vol))
-    bvals = [0] + [1000] * (n_vol - 1)
-    dirs = np.eye(3)[np.arange(n_vol - 1) % 3].T
-    bvecs = np.concatenate([np.zeros((3, 1)), dirs], axis=1)
-    Path(f"{stem}.bval").write_text(" ".join(map(str, bvals)) + "\n")
-    Path(f"{stem}.bvec").write_text("\n".join(" ".join(map(str, r)) for r in bvecs) + "\n")
-    Path(f"{stem}.json").write_text(json.dumps({"PhaseEncodingDirection": pe, "TotalReadoutTime": 0.05}))
-    return stem
-
-
-def make_dataset(root: Path, participants: list[tuple[str, str]]) -> Path:
-    """dataset_description.json and participants.tsv with (label, group) rows."""
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "dataset_description.json").write_text(json.dumps({"Name": "t", "BIDSVersion": "1.10.0"}))
-    rows = "".join(f"sub-{s}\t{g}\n" for s, g in participants)
-    (root / "participants.tsv").write_text("participant_id\tgroup\n" + rows)
-    return root
-
-
-def make_bold(fmriprep: Path, sub: str, ses: str, n_vol: int = 5, confound_rows: int | None = None):
-    (fmriprep / "dataset_description.json").parent.mkdir(parents=True, exist_ok=True)
-    (fmriprep / "dataset_description.json").write_text(json.dumps(
-        {"Name": "f", "BIDSVersion": "1.10.0", "DatasetType": "derivative", "GeneratedBy": [{"Name": "x"}]}))
-    func = fmriprep / f"sub-{sub}" / f"ses-{ses}" / "func"
-    stem = f"sub-{sub}_ses-{ses}_task-rest"
-    write_nifti(func / f"{stem}_space-MNI152NLin2009cAsym_desc-preproc_bold.nii.gz", (3, 3, 3, n_vol))
-    rows = n_vol if confound_rows is None else confound_rows
-    (func / f"{stem}_desc-confounds_timeseries.tsv").write_text(
-        "trans_x\tcsf\n" + "".join(f"{i * 0.01}\t{100 + i}\n" for i in range(rows)))
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        item.add_marker(getattr(pytest.mark, tier(item)))
+        item.add_marker(pytest.mark.xdist_group(group(item)))
+    items.sort(key=lambda item: FIRST.index(group(item)) if group(item) in FIRST else len(FIRST))

@@ -50,7 +50,7 @@ def cleaning_operator(session: SessionConfounds, strategy: DenoiseStrategy, tr_s
     ones), the Butterworth filter (filtfilt with odd padding), censoring and the projection onto the
     confounds' orthogonal complement. So clean is run once on the n unit impulses (the columns of
     the identity), which gives L; the whole brain is then one product instead of per-voxel
-    filtering and splines (tests/test_fc.py checks L @ X against clean(X) voxel by voxel).
+    filtering and splines (tests/accuracy/test_fc_planted.py checks L @ X against clean(X) voxel by voxel).
     """
     from nilearn import signal
 

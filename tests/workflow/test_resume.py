@@ -3,16 +3,24 @@ on a real one-node SLURM (tests/localslurm.py) and at other thread counts, to th
 images of the uninterrupted local run (the part before the kill at other thread counts), in a
 folder whose path has spaces.
 
+The run is the new subjects' run (conftest: two subjects arrive, each with one broken file, after
+the first run): it starts from a copy of the first run as it was (conftest.resume_start) and must end
+at the tables and images of the same arrival run uninterrupted in the first run's own folder
+(conftest.new_subjects_run), so no run of the whole trial is repeated. The copy's config names the
+copy's folder, which Snakemake's default rerun triggers would read as new inputs and parameters of
+every job; both parts of this run therefore decide what to run by file times alone
+(`--rerun-triggers mtime`), as the first run left them.
+
 Not quotes: Snakemake's SLURM executor (snakemake-executor-plugin-slurm 2.8.0) writes the job's
 command into the sbatch script so that a working directory with a quote in its path ends the
 script in "Unterminated quoted string", even for a one-rule workflow (reproduced on the local
 cluster); the workflow now stops such a run before its first job (the last test). The local first
 run (conftest.first_run) is the one in a folder with spaces and both quotes.
 
-One run serves three checks that would each cost a whole run of the tiny trial: kill and resume,
-determinism (two runs from scratch, one local and one mostly on SLURM, give the same bytes), and the
-SLURM profile (every job after the kill goes through sbatch, a subject's chain as one SLURM job).
-Without a local SLURM (not root, or slurm-wlm missing) the run resumes locally and the test says so.
+One run serves three checks: kill and resume, determinism (the new subjects' DWI correction at 2
+threads before the kill, at 1 in the reference; the rest on SLURM), and the SLURM profile (every job
+after the kill goes through sbatch, a subject's chain as one SLURM job). Without a local SLURM (not
+root, or slurm-wlm missing) the run resumes locally and the test says so.
 """
 
 import json
@@ -24,13 +32,12 @@ import subprocess
 import warnings
 
 import pytest
-from conftest import BIN, ROOT, held_back_copy, output_images, output_tables, snakemake
-from test_synth import digests
+from helpers import BIN, ROOT, break_new_subjects, digests, held_back_arrive, output_images, output_tables, snakemake
+
 
 import localslurm
 
-pytestmark = pytest.mark.workflow
-FOLDER = "a resumed trial"  # spaces; see the docstring for quotes
+MTIME_ONLY = ("--rerun-triggers", "mtime")  # see the docstring
 RESUME_TIMEOUT_S = 2700  # a stuck queue fails the test instead of holding CI
 
 
@@ -49,12 +56,12 @@ def cluster(tmp_path_factory):
 
 
 def run_until_killed(work, after_jobs: int) -> int:
-    """Start the workflow on ``work`` with other thread counts than the first run's (1 and 1:
+    """Start the workflow on ``work`` with other thread counts than the reference run's (1 and 1:
     Snakemake sets OMP/OPENBLAS_NUM_THREADS to them, and the numbers must not change, see
     trialmri.blas) and SIGKILL its process group (by the run's own pid) once ``after_jobs`` jobs
     have finished, at least one of them a DWI correction; the finished-job count at the kill."""
     cmd = [BIN / "snakemake", "-s", ROOT / "Snakefile", "-d", work, "--configfile", work / "config.yaml",
-           "--cores", "2", "--set-threads", "correct_dwi=2", "clustsim=2"]
+           "--cores", "2", "--set-threads", "correct_dwi=2", "clustsim=2", *MTIME_ONLY]
     proc = subprocess.Popen([str(c) for c in cmd], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
     done, corrected = 0, False
@@ -79,7 +86,7 @@ def resume_on_slurm(work, cluster) -> None:
     # Without an accounting daemon sacct cannot answer: poll squeue (see the profile's comment).
     # --cores 1: one core per SLURM job, so two subjects' jobs share the 2-core node; with --cores 2
     # a subject's job holds both cores through its one-core registration chain (2.2 x the time).
-    proc = snakemake(work, "--profile", "profiles/slurm", "--cores", "1", "--rerun-incomplete",
+    proc = snakemake(work, "--profile", "profiles/slurm", "--cores", "1", "--rerun-incomplete", *MTIME_ONLY,
                      "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "2",
                      "--seconds-between-status-checks", "5", "--slurm-keep-successful-logs", env=cluster.env,
                      timeout=RESUME_TIMEOUT_S)
@@ -96,37 +103,39 @@ def resume_on_slurm(work, cluster) -> None:
     assert any("group_subject" in line for line in log.splitlines() if "submitted with SLURM" in line)
 
 
-def test_killed_run_resumes_to_the_tables_and_images_of_an_uninterrupted_run(first_run, tiny_bids, tmp_path,
+def test_killed_run_resumes_to_the_tables_and_images_of_an_uninterrupted_run(new_subjects_run, resume_start,
                                                                               cluster):
-    work = tmp_path / FOLDER
-    work.mkdir()
-    bids = held_back_copy(tiny_bids, work)
-    before = digests(bids)
+    work = resume_start
+    held_back_arrive(work)
+    break_new_subjects(work / "bids")
+    before = digests(work / "bids")
     seed = random.SystemRandom().randrange(1_000_000)
-    # 40 to 90 of the ~200 jobs: some DWI corrections have finished at 2 threads, and the subjects'
-    # chains are still running, so the SLURM part has subject groups to submit.
-    after_jobs = random.Random(seed).randint(40, 90)
+    # 1 to 12 finished jobs, and after the new DWI subject's correction (at 2 threads): its chain of
+    # registrations is still to run, so the SLURM part has a subject group to submit.
+    after_jobs = random.Random(seed).randint(1, 12)
     print(f"kill point: seed {seed}, after {after_jobs} finished jobs")
+
+    def corrections():
+        return {p.name for p in (work / "results" / "benchmarks" / "correct_dwi").glob("*.tsv")}
+
+    first = corrections()
     killed_at = run_until_killed(work, after_jobs)
     incomplete = [p for p in (work / ".snakemake" / "incomplete").rglob("*") if p.is_file()]
-    at_two_threads = len(list((work / "results" / "benchmarks" / "correct_dwi").glob("*.tsv")))
-    print(f"killed after {killed_at} jobs ({at_two_threads} DWI corrections at 2 threads); "
+    print(f"killed after {killed_at} jobs ({len(corrections() - first)} DWI correction(s) at 2 threads); "
           f"{len(incomplete)} job(s) left incomplete")
-    assert at_two_threads > 0
+    assert corrections() - first
     snakemake(work, "--unlock")
     if cluster is None:
-        snakemake(work, "--cores", "2", "--rerun-incomplete")
+        snakemake(work, "--cores", "2", "--rerun-incomplete", *MTIME_ONLY)
     else:
         resume_on_slurm(work, cluster)
-    assert digests(bids) == before, "the workflow wrote into the input dataset"
-    local = json.loads((first_run / "tables.json").read_text())
-    resumed = output_tables(work)
-    assert sorted(resumed) == sorted(local)
-    assert [name for name in local if resumed[name] != local[name]] == []
-    images = json.loads((first_run / "images.json").read_text())
+    assert digests(work / "bids") == before, "the workflow wrote into the input dataset"
+    resumed = output_tables(work, copied_from=new_subjects_run.work)
+    assert sorted(resumed) == sorted(new_subjects_run.tables)
+    assert [name for name, table in new_subjects_run.tables.items() if resumed[name] != table] == []
     mine = output_images(work)
-    assert sorted(mine) == sorted(images)
-    assert [name for name in images if mine[name] != images[name]] == []
+    assert sorted(mine) == sorted(new_subjects_run.images)
+    assert [name for name, digest in new_subjects_run.images.items() if mine[name] != digest] == []
 
 
 def test_a_quote_in_the_working_directory_stops_a_slurm_run_before_any_job(cluster, tiny_bids, tmp_path):

@@ -4,7 +4,6 @@ into the native JSON, and a dry run with ``engines.fwhmx/clustsim: afni``."""
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
@@ -78,26 +77,3 @@ def test_3dclustsim_tables_read_and_our_tables_round_trip(tmp_path):
     (tmp_path / "cs.NN3_bisided.1D").unlink()
     with pytest.raises(FileNotFoundError, match="NN3_bisided"):
         AFNI.read_clustsim_tables(tmp_path / "cs")
-
-
-def test_dry_run_with_afni_cluster_engines(tiny_bids, tmp_path):
-    """``engines.fwhmx/clustsim: afni`` plans 3dFWHMx and 3dClustSim per seed in the pinned AFNI
-    container, on the LME residuals and fitted voxels, with the config's p, alpha, iterations, seed."""
-    import yaml
-    from conftest import ROOT, dry_run
-
-    out, counts = dry_run(tiny_bids, tmp_path, "rsfmri:\n  engines:\n    fwhmx: afni\n    clustsim: afni\n"
-                                                "  clusters:\n    iterations: 5000\n    seed: 42\n")
-    seeds = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["rsfmri"]["seeds"]["regions"]
-    for rule in ("run_3dfwhmx", "fwhmx", "run_3dclustsim", "clustsim", "clusters", "plot_clusters"):
-        assert counts[rule] == str(len(seeds)), rule
-    assert counts["cluster_summary"] == "1"
-    fwhmx = re.findall(r"3dFWHMx -ShowMeClassicFWHM .*", out)
-    clustsim = re.findall(r"3dClustSim -mask .*", out)
-    assert len(fwhmx) == len(clustsim) == len(seeds)
-    vs = next(c for c in fwhmx if "roi-VS" in c)
-    assert re.search(r"-input \S+roi-VS_desc-lme_resid\.nii\.gz", vs)
-    assert re.search(r"-mask \S+roi-VS_desc-lmefit_mask\.nii\.gz", vs)
-    vs = next(c for c in clustsim if "roi-VS" in c)
-    assert re.search(r"-acf \$\(cat \S+roi-VS_desc-lme_acf\.txt\)", vs)
-    assert "-pthr 0.01 0.005 0.002 0.001 -athr 0.1 0.05 0.02 0.01 -iter 5000 -seed 42" in vs

@@ -5,7 +5,6 @@ R fixture) and the DAG a dry run plans are tested."""
 from __future__ import annotations
 
 import json
-import re
 import shlex
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from trialmri.lme import afni_commands as AFNI_LME
 from trialmri.lme.design import build_design
 from trialmri.lme.reml import fit_voxels
 
-FIXTURE = Path(__file__).parent / "fixtures" / "lme"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "lme"
 TERMS = ["(Intercept)", "group", "treatment", "order", "group:treatment"]
 
 
@@ -105,27 +104,3 @@ def test_output_without_afni_extension_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="no AFNI header extension"):
         AFNI_LME.convert_lme_outputs(tmp_path / "lme.nii.gz", tmp_path / "lme.nii.gz", tmp_path / "mask.nii.gz",
                                      str(tmp_path / "P"))
-
-
-def test_dry_run_with_afni_lme_plans_3dlme_per_seed(tiny_bids, tmp_path):
-    """``engines.lme: afni`` plans one 3dLME job per seed in the pinned AFNI container, on the
-    data table in 3dLME's form, the group mask, and the per-seed formula from config."""
-    import yaml
-    from conftest import BIN, ROOT, dry_run, run
-
-    out, counts = dry_run(tiny_bids, tmp_path, "rsfmri:\n  engines:\n    lme: afni\n"
-                                                "  group_model:\n    seed_formulas: {DC: group*treatment}\n")
-    seeds = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["rsfmri"]["seeds"]["regions"]
-    assert counts["run_3dlme"] == counts["group_lme"] == counts["lme_table"] == str(len(seeds))
-    assert counts["rs_group_sessions"] == "1"
-    commands = re.findall(r"3dLME -prefix .*", out)
-    assert len(commands) == len(seeds)
-    vs = next(c for c in commands if "roi-VS_desc-lme_afnitable.txt" in c)
-    dc = next(c for c in commands if "roi-DC_desc-lme_afnitable.txt" in c)
-    assert re.search(r"-model '?group\*treatment\+order'? ", vs) and re.search(r"-model '?group\*treatment'? ", dc)
-    assert re.search(r"-mask \S+group/rsfmri/space-MNI152NLin2009cAsym_desc-group_mask\.nii\.gz", vs)
-    assert re.search(r"-prefix \S+work/3dlme/roi-VS/lme\.nii\.gz", vs) and "-SS_type 3" in vs
-    assert "docker://afni/afni_make_build" in out or "container" not in out  # image named in the rule
-    lint = run([BIN / "snakemake", "-s", ROOT / "Snakefile", "-d", tmp_path, "--configfile",
-                tmp_path / "config.yaml", "--lint"])
-    assert "Congratulations" in lint.stdout + lint.stderr

@@ -11,7 +11,6 @@ import re
 import shlex
 
 import pytest
-from conftest import BIN, ROOT, dry_run, run
 
 from trialmri.dwi import fsl_commands as FSL
 
@@ -88,28 +87,6 @@ def test_placeholders_and_fsldir_survive_for_snakemake():
     # each placeholder shell-quoted by Snakemake (:q), $FSLDIR left for the container's shell
     assert "--in={input.md:q}" in cmd and "--premat={input.premat:q}" in cmd
     assert "--ref=$FSLDIR/data/standard/MNI152_T1_2mm" in cmd and "'" not in cmd
-
-
-@pytest.mark.workflow
-def test_dry_run_with_fsl_engines_plans_the_fsl_chain(tiny_bids, tmp_path):
-    out, counts = dry_run(tiny_bids, tmp_path, "dti:\n  engines:\n    tensor: fsl\n    registration: fsl\n")
-    n_sub = 8
-    assert counts["fit_tensor"] == str(2 * n_sub) and counts["register_fa_to_template"] == str(n_sub)
-    assert counts["register_sessions"] == str(n_sub) and counts["warp_dti_to_template"] == str(2 * n_sub)
-    assert "register_t1w_to_template" not in counts and "register_dwi_to_t1w" not in counts
-    assert re.search(r"dtifit --data=\S+sub-d01_ses-pre_desc-preproc_dwi.nii.gz --out=\S+ --mask=\S+ "
-                     r"--bvecs=\S+\.bvec --bvals=\S+\.bval --wls", out)
-    assert re.search(r"flirt -in \S+ses-post_space-dwi_param-fa_dwimap.nii.gz -ref \S+ses-pre_space-dwi_"
-                     r"param-fa_dwimap.nii.gz -omat \S+ -dof 6", out)
-    assert re.search(r"fsl_reg \S+ses-pre_space-dwi_param-fa_dwimap.nii.gz \$FSLDIR/data/standard/"
-                     r"FMRIB58_FA_1mm \S+ -e -FA", out)
-    post = re.search(r"applywarp --in=\S+sub-d01_ses-post_space-dwi_param-md_dwimap.nii.gz .*", out).group(0)
-    assert "--premat=" in post and "space-MNI152NLin6Asym_res-2_param-md" in post
-    pre = re.search(r"applywarp --in=\S+sub-d01_ses-pre_space-dwi_param-md_dwimap.nii.gz .*", out).group(0)
-    assert "--premat=" not in pre
-    lint = run([BIN / "snakemake", "-s", ROOT / "Snakefile", "-d", tmp_path, "--configfile",
-                tmp_path / "config.yaml", "--lint"])
-    assert "Congratulations" in lint.stdout + lint.stderr
 
 
 # Distortion / motion / eddy steps, against the FSL 6.0 usage messages (topup, applytopup, eddy,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import nibabel as nib
 import numpy as np
-from conftest import make_bold, make_dwi, write_nifti
+from helpers import make_bold, make_dwi, write_nifti
 
 from trialmri.qc.inputs import check_subject, failures_as_exclusions
 

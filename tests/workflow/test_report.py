@@ -12,9 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, snakemake
+from helpers import ROOT, snakemake
 
-pytestmark = pytest.mark.workflow
 CATEGORIES = ["Inputs", "Provenance", "DTI corrections", "DTI subject level", "DTI group", "rsfMRI subject level",
               "rsfMRI group level", "rsfMRI ROI follow-ups"]
 # --disable-dev-shm-usage: containers often mount a 64 MB /dev/shm, too small for a 30 MB page.

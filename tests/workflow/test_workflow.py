@@ -11,10 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import BIN, CLUSTSIM_ITERATIONS, HELD_BACK, ROOT, run, snakemake
+from helpers import BIN, CLUSTSIM_ITERATIONS, HELD_BACK, ROOT, run, snakemake
 
 
-pytestmark = pytest.mark.workflow
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 DTI_ROIS, OUTCOMES = CONFIG["dti"]["rois"], CONFIG["dti"]["statistics"]["outcomes"]
 RS_SEEDS = CONFIG["rsfmri"]["seeds"]["regions"]
@@ -298,17 +297,9 @@ def test_nothing_to_do_after_a_complete_run(first_run):
     assert planned_jobs(out) == set() and "Nothing to be done" in out
 
 
-def held_back_arrive(work):
-    """Move the held-back subjects into ``work``/bids (their files arrive after the first run)."""
-    held = work / "held"
-    for path in sorted(held.rglob("sub-*")):
-        if path.is_dir() and path.parent.name in ("held", "fmriprep"):
-            shutil.move(path, work / "bids" / path.relative_to(held))
-
-
-def test_new_subjects_plan_only_their_jobs_and_the_group_jobs(first_run):
-    held_back_arrive(first_run)
-    jobs = planned_jobs(snakemake(first_run, "-n").stdout)
+def test_new_subjects_plan_only_their_jobs_and_the_group_jobs(arrived):
+    """A dry run cannot run the input checks, so it plans every session of the new subjects."""
+    jobs = planned_jobs(snakemake(arrived.work, "-n").stdout)
     dti_subject, = [s for s in HELD_BACK if s.startswith("d")]
     per_session = {(rule, f"subject={dti_subject}, session={ses}") for ses in ("pre", "post") for rule in (
         "correct_dwi", "compute_dwi_reference", "fit_tensor", "warp_dti_to_template", "plot_dti_qc")}
@@ -337,31 +328,31 @@ def test_bad_config_stops_before_any_job_naming_key_value_and_choices(first_run,
     assert "'dipy' is not one of ['native', 'fsl']" in message and "['dti']['engines']['tensor']" in message
 
 
-def test_snakefmt_and_lint_are_clean(first_run):
-    run([BIN / "snakefmt", "--check", "Snakefile", "rules"])
-    out = snakemake(first_run, "--lint")
-    assert "Congratulations" in out.stdout + out.stderr
+def test_snakefmt_and_lint_are_clean_on_a_fresh_clone(tmp_path):
+    """As the Snakemake workflow catalog checks a workflow (and `make lint`): in a clone with no
+    dataset, `snakefmt --check .` and `snakemake --lint` with the default config pass, while any
+    real use of that config stops, naming the missing dataset."""
+    clone = tmp_path / "clone"
+    files = run(["git", "ls-files", "-co", "--exclude-standard"]).stdout.split("\n")
+    for name in filter(None, files):
+        if (ROOT / name).is_file():
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, clone / name)
+    assert not (clone / "demo").exists()
+    run([BIN / "snakefmt", "--check", "."], cwd=clone)
+    lint = run([BIN / "snakemake", "--lint"], cwd=clone)
+    assert "Congratulations" in lint.stdout + lint.stderr
+    dry = run([BIN / "snakemake", "-n"], cwd=clone, check=False)
+    assert dry.returncode != 0 and "demo/bids is not a BIDS dataset" in dry.stdout + dry.stderr
 
 
-def test_broken_sessions_of_new_subjects_are_excluded_and_everything_else_finishes(first_run):
+def test_broken_sessions_of_new_subjects_are_excluded_and_everything_else_finishes(new_subjects_run):
     """A truncated DWI (d08 post) and a BOLD with a NaN (r08 placebo) arrive with the held-back
     subjects: without --keep-going the run finishes, the two sessions are exclusion rows naming the
     file and the fault, the subjects' good sessions are analysed and the group results use the rest."""
-    held_back_arrive(first_run)
-    bids, results = first_run / "bids", first_run / "results"
-    dwi = bids / "sub-d08" / "ses-post" / "dwi" / "sub-d08_ses-post_dir-AP_dwi.nii.gz"
-    dwi.write_bytes(dwi.read_bytes()[: dwi.stat().st_size // 2])
-    func = bids / "derivatives" / "fmriprep" / "sub-r08" / "ses-placebo" / "func"
-    bold = func / "sub-r08_ses-placebo_task-rest_space-MNI152NLin2009cAsym_desc-preproc_bold.nii.gz"
-    img = nib.load(bold)
-    data = np.asanyarray(img.dataobj).astype(np.float32)
-    data[(*np.argwhere(data != 0)[0][:3], 0)] = np.nan
-    header = img.header.copy()
-    header.set_data_dtype(np.float32)
-    nib.save(nib.Nifti1Image(data, img.affine, header), bold)
+    results, dwi, bold = new_subjects_run.work / "results", new_subjects_run.broken_dwi, new_subjects_run.broken_bold
     lme_sidecar = results / "group" / "rsfmri" / "space-MNI152NLin2009cAsym_roi-VS_desc-lme_stats.json"
-    lme_before = json.loads(lme_sidecar.read_text())
-    snakemake(first_run, "--cores", "2")  # no --keep-going: the checks decide what runs
+    lme_before = new_subjects_run.lme_before
     excl = pd.read_csv(results / "exclusions.tsv", sep="\t", keep_default_na=False)
     rows = {(r.subject, r.session, r.step): r.reason for r in excl.itertuples()}
     assert rows[("d08", "post", "input_qc")].startswith(f"{dwi.name}: the data cannot be read to the end")

@@ -1,6 +1,6 @@
 """Discovery turns whatever is missing into exclusion rows and keeps the rest."""
 
-from conftest import make_bold, make_dataset, make_dwi, write_nifti
+from helpers import make_bold, make_dataset, make_dwi, write_nifti
 
 from trialmri.bids.discovery import discover
 

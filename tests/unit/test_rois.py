@@ -15,7 +15,7 @@ from trialmri.grids import Grid
 from trialmri.synth.design import DTI_ROIS
 from trialmri.templates import mni_grid
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CONFIG_ROIS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["dti"]["rois"]
 
 

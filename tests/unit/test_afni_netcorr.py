@@ -203,27 +203,3 @@ def test_missing_netcc_or_fz_or_name_raises(tmp_path):
     (tmp_path / "afni" / "P_000.netcc").write_text(NETCC.split("# FZ")[0].replace("# 2  #", "# 1  #"))
     with pytest.raises(ValueError, match="-fish_z"):
         AFNI.convert_netcorr_outputs(prefix, NAMES, z_paths, tmp_path / "t.tsv")
-
-
-def test_dry_run_with_afni_netcorr_plans_3dnetcorr_per_session(tiny_bids, tmp_path):
-    """``engine: afni`` plans one 3dNetCorr job per session in the pinned AFNI container, feeding
-    the denoised BOLD, the workflow's ROI label map and the denoising mask, then the conversion."""
-    import re
-
-    import yaml
-    from conftest import BIN, ROOT, dry_run, run
-
-    out, counts = dry_run(tiny_bids, tmp_path, "rsfmri:\n  engines:\n    netcorr: afni\n")
-    truth = yaml.safe_load((tiny_bids / "truth.json").read_text())["rsfmri"]["subjects"]
-    n_sessions = sum(len(v["sessions"]) for v in truth.values())
-    assert counts["run_3dnetcorr"] == counts["seed_maps"] == counts["denoise_bold"] == str(n_sessions)
-    command = re.search(r"3dNetCorr .*sub-r01_ses-ketamine.*", out).group(0)
-    assert re.search(r"-inset \S+sub-r01_ses-ketamine_task-rest_space-MNI152NLin2009cAsym_desc-denoised_bold"
-                     r"\.nii\.gz", command)
-    assert re.search(r"-in_rois \S+rois/space-MNI152NLin2009cAsym_desc-seeds_dseg\.nii\.gz", command)
-    assert re.search(r"-mask \S+_desc-denoise_mask\.nii\.gz", command)
-    assert re.search(r"-prefix \S+work/3dnetcorr/sub-r01_ses-ketamine/netcorr", command)
-    assert "-fish_z" in command and "-ts_wb_Z" in command and "-nifti" in command
-    lint = run([BIN / "snakemake", "-s", ROOT / "Snakefile", "-d", tmp_path, "--configfile",
-                tmp_path / "config.yaml", "--lint"])
-    assert "Congratulations" in lint.stdout + lint.stderr

@@ -16,7 +16,7 @@ from trialmri.stats.roi_lme import fit_roi_lme
 from trialmri.stats.roi_lme_files import quantitative_columns
 from trialmri.stats.satterthwaite import reml_deviance, variance_model
 
-FIXTURE = Path(__file__).parent / "fixtures" / "roi_lme"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "roi_lme"
 
 
 @pytest.fixture(scope="module")

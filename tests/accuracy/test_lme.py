@@ -15,7 +15,7 @@ from trialmri.lme.design import build_design, parse_formula
 from trialmri.lme import reml
 from trialmri.lme.reml import ALL_MISSING, CONSTANT, FITTED, SOME_MISSING, RandomInterceptModel, fit_voxels
 
-FIXTURE = Path(__file__).parent / "fixtures" / "lme"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "lme"
 FORMULA = "group*treatment+order"
 
 

@@ -1,0 +1,86 @@
+"""Fixtures of the workflow tier: the tiny synthetic trial, written once per test session, and its
+first complete run, which every later run of the tier starts from: new subjects (two with a broken
+file) arrive in the first run's folder and the workflow runs again (the reference), and the same
+arrive in a copy of the first run, where the run is killed and resumed on SLURM (test_resume)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from helpers import (BIN, ODD_FOLDER, break_new_subjects, digests, held_back_arrive, held_back_copy, output_images,
+                     output_tables, run, snakemake, write_config)
+
+
+@pytest.fixture(scope="session")
+def tiny_bids(tmp_path_factory) -> Path:
+    """`trialmri synth --preset tiny --seed 7`, through the installed command line."""
+    out = tmp_path_factory.mktemp("synth") / "bids"
+    run([BIN / "trialmri", "synth", "--preset", "tiny", "--seed", "7", "--out", out])
+    return out
+
+
+@pytest.fixture(scope="session")
+def first_run(tiny_bids, tmp_path_factory):
+    """A complete local run on the tiny trial with two subjects' images held back, in a folder whose
+    path has spaces and quotes (ODD_FOLDER): every path of the run reaches the shell and the scripts
+    through the workflow's quoting. Its tables and image digests, as they were right after the run,
+    are in ``first_run / "tables.json"`` and ``"images.json"``."""
+    work = tmp_path_factory.mktemp("workflow") / ODD_FOLDER
+    work.mkdir()
+    bids = held_back_copy(tiny_bids, work)
+
+
+    before = digests(bids)
+    snakemake(work, "--cores", "2")
+    assert digests(bids) == before, "the workflow wrote into the input dataset"
+    (work / "tables.json").write_text(json.dumps(output_tables(work)))
+    (work / "images.json").write_text(json.dumps(output_images(work)))
+    return work
+
+
+@pytest.fixture(scope="session")
+def resume_start(first_run, tmp_path_factory) -> Path:
+    """A copy of the first run as it was, before the new subjects arrive (mtimes kept), in a folder
+    with spaces but no quotes (the SLURM executor cannot take them, see test_resume), its config
+    pointing at the copy: where the killed-and-resumed run (test_resume) starts."""
+    work = tmp_path_factory.mktemp("resume") / "a resumed trial"
+    shutil.copytree(first_run, work, symlinks=True)
+    write_config(work)
+    return work
+
+
+@pytest.fixture(scope="session")
+def arrived(first_run, resume_start) -> SimpleNamespace:
+    """The first run's folder after the held-back subjects' files arrive with two faults
+    (helpers.break_new_subjects), before any run on them; ``lme_before``: the VS LME's sidecar as the
+    first run left it. Tests that use it run after every test that reads the first run as it was
+    (pytest_collection_modifyitems below)."""
+    lme = first_run / "results" / "group" / "rsfmri" / "space-MNI152NLin2009cAsym_roi-VS_desc-lme_stats.json"
+    lme_before = json.loads(lme.read_text())
+    held_back_arrive(first_run)
+    dwi, bold = break_new_subjects(first_run / "bids")
+    return SimpleNamespace(work=first_run, broken_dwi=dwi, broken_bold=bold, lme_before=lme_before)
+
+
+@pytest.fixture(scope="session")
+def new_subjects_run(arrived) -> SimpleNamespace:
+    """The workflow run again, uninterrupted, on the first run's folder after the new subjects arrive
+    (no --keep-going: the input checks decide what runs), with its tables and image digests as the
+    run left them (the reference of test_resume)."""
+    bids = arrived.work / "bids"
+    before = digests(bids)
+    snakemake(arrived.work, "--cores", "2")
+    assert digests(bids) == before, "the workflow wrote into the input dataset"
+    return SimpleNamespace(**vars(arrived), tables=output_tables(arrived.work), images=output_images(arrived.work))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that read the first run as it was first; then those of the new subjects' arrival
+    before their run; then those of that run (a stable sort: each group in file order)."""
+    stage = {item.nodeid: 2 if "new_subjects_run" in item.fixturenames else 1 if "arrived" in item.fixturenames else 0
+             for item in items if Path(item.path).parent.name == "workflow"}
+    items.sort(key=lambda item: stage.get(item.nodeid, 0))
