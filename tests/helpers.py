@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import json
 import re
 import shutil
@@ -78,11 +79,15 @@ def write_config(work: Path) -> Path:
 
 
 def held_back_arrive(work: Path) -> None:
-    """Move the held-back subjects into ``work``/bids (their files arrive after the first run)."""
+    """Move the held-back subjects into ``work``/bids: their files arrive after the first run, with
+    the modification time of their arrival, as files copied in from the scanner have."""
     held = work / "held"
     for path in sorted(held.rglob("sub-*")):
         if path.is_dir() and path.parent.name in ("held", "fmriprep"):
-            shutil.move(path, work / "bids" / path.relative_to(held))
+            arrived = work / "bids" / path.relative_to(held)
+            shutil.move(path, arrived)
+            for file in arrived.rglob("*"):
+                os.utime(file)
 
 
 def break_new_subjects(bids: Path) -> tuple[Path, Path]:

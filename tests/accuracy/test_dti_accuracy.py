@@ -13,7 +13,11 @@ MD maps the data were simulated from. Two datasets:
   mean (R BA10: 44 vs 27 x 10⁻⁶ mm²/s planted). So ΔMD is asserted within 1 % here.
 
 At the tiny preset's 4 mm the thin cortical ROIs (vACC) are off by about 4 % even on clean data, so
-this check runs at the study's 2 mm.
+this check runs at the study's 2 mm, on the study's whole 104 x 104 x 72 field of view. A slab that
+holds every ROI (48 slices about MNI z = -2) would cost 56 % of it, but measured on the clean dataset
+the right BA10 came out 1.95 % low against 1.72 % on the whole field of view (2.19 % with 40 slices),
+too close to the 2 % this check allows for a check that later speed work must pass. The runs build
+only the MD maps the checks read (the one-subject group steps assert nothing here).
 """
 
 from __future__ import annotations
@@ -33,13 +37,6 @@ from trialmri.synth.presets import get_preset
 
 ONE_SUBJECT = dict(dti_groups={"ketamine": 1, "vehicle": 0}, rs_groups={"HV": 1, "TRD": 1},
                    rs_missing={"HV": 0, "TRD": 0}, bold_volumes=24)
-# The study's 2 mm voxels, 4 b0 + 30 directions and 104 voxels along the phase-encoding axis (so the
-# same readout and distortion), on a slab: 48 slices (96 mm) about MNI z = -2 hold every ROI (z -30
-# to +26 mm) with 20 mm to spare for head pitch (up to 6 degrees: 9 mm at the frontal pole) and
-# motion, and 88 voxels (176 mm) across hold the whole brain's width. 56 % of the study's
-# 104 x 104 x 72 voxels, and of the corrections' cost. (With 40 slices, 12 mm to spare, the clean
-# dataset's right BA10 came out 2.2 % low, against 2 % allowed.)
-SLAB = dict(dwi_shape=(88, 104, 48), dwi_centre_mni=(0.0, -18.0, -2.0))
 TOLERANCE = {"clean": 0.02, "distorted": 0.03}  # ROI-mean MD, fraction of the planted mean
 DELTA_TOLERANCE = {"clean": 0.02, "distorted": 0.01}  # ΔMD, fraction of the planted pre mean
 DISTORTIONS = {"clean": Distortions(susceptibility=False, motion=False, eddy=False, noise=True),
@@ -62,7 +59,7 @@ def study_runs(tmp_path_factory) -> dict:
     time than one after the other."""
     works = {dataset: tmp_path_factory.mktemp(f"dti_accuracy_{dataset}") for dataset in TOLERANCE}
     with ProcessPoolExecutor(len(works), mp_context=multiprocessing.get_context("spawn")) as pool:
-        for done in [pool.submit(synthesize, work / "bids", get_preset("study", **ONE_SUBJECT, **SLAB), seed=5,
+        for done in [pool.submit(synthesize, work / "bids", get_preset("study", **ONE_SUBJECT), seed=5,
                                  distortions=DISTORTIONS[dataset]) for dataset, work in works.items()]:
             done.result()
     runs = {}
@@ -114,8 +111,10 @@ def test_planted_session_change_survives(study_run):
     maps = {s: nib.load(study_run / "results" / f"sub-{subject}" / f"ses-{s}" / "dwi" /
                         f"sub-{subject}_ses-{s}_space-MNI152NLin2009aSym_res-2_param-md_dwimap.nii.gz").get_fdata()
             for s in ("pre", "post")}
+    errors = {}
     for roi, mask_file in truth["roi_masks"].items():
         mask = nib.load(study_run / "bids" / mask_file).get_fdata() > 0
         measured = np.nanmean(maps["pre"][mask]) - np.nanmean(maps["post"][mask])
-        planted = info["roi_delta_md"][roi]
-        assert abs(measured - planted) < DELTA_TOLERANCE[dataset] * info["sessions"]["pre"]["roi_mean_md"][roi], roi
+        errors[roi] = (measured - info["roi_delta_md"][roi]) / info["sessions"]["pre"]["roi_mean_md"][roi]
+    print(dataset, "ΔMD error, fraction of the pre mean:", {roi: f"{100 * e:+.2f}%" for roi, e in errors.items()})
+    assert all(abs(e) < DELTA_TOLERANCE[dataset] for e in errors.values()), errors
