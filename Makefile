@@ -33,11 +33,11 @@ demo: $(STAMP)
 	@echo "demo done: results in demo/results, report in demo/report.html"
 
 # The whole suite: lint, then the three tiers (tests/unit, tests/workflow, tests/accuracy) in
-# $(CORES) pytest-xdist workers: the workflow tier is one group, every other module one, the longest
-# first (tests/conftest.py). Per-test times in the --durations table; per-tier times from the JUnit
+# $(CORES) pytest-xdist workers: the workflow tier is one unit of work, every other module one, the
+# longest first (tests/conftest.py). Per-test times in the --durations table; per-tier times from the JUnit
 # file: python bench/test_budget.py.
 test: $(STAMP) test-debs lint
-	$(BIN)/python -m pytest -n $(CORES) --dist loadgroup --no-loadscope-reorder --junitxml=.pytest-junit.xml
+	$(BIN)/python -m pytest -n $(CORES) --junitxml=.pytest-junit.xml
 
 # The lane to run while working (no Snakemake, no synthetic dataset): a few minutes.
 test-unit: $(STAMP)
