@@ -59,7 +59,9 @@ def run_until_killed(work, after_jobs: int) -> int:
     """Start the workflow on ``work`` with other thread counts than the reference run's (1 and 1:
     Snakemake sets OMP/OPENBLAS_NUM_THREADS to them, and the numbers must not change, see
     trialmri.blas) and SIGKILL its process group (by the run's own pid) once ``after_jobs`` jobs
-    have finished, at least one of them a DWI correction; the finished-job count at the kill."""
+    have finished, at least one of them a DWI correction, or, if that comes first, as the new DWI
+    subject's last registration job (warp_dti_to_template) starts: the rest of that subject's chain
+    is then left for the SLURM part, as one subject job. The finished-job count at the kill."""
     cmd = [BIN / "snakemake", "-s", ROOT / "Snakefile", "-d", work, "--configfile", work / "config.yaml",
            "--cores", "2", "--set-threads", "correct_dwi=2", "clustsim=2", *MTIME_ONLY]
     proc = subprocess.Popen([str(c) for c in cmd], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -69,8 +71,8 @@ def run_until_killed(work, after_jobs: int) -> int:
         for line in proc.stderr:
             corrected = corrected or "(Rule: correct_dwi)" in line
             found = re.search(r"(\d+) of (\d+) steps", line)
-            if found and int(found[1]) >= after_jobs and corrected:
-                done = int(found[1])
+            done = int(found[1]) if found else done
+            if corrected and (done >= after_jobs or re.match(r"\s*(local)?rule warp_dti_to_template:", line)):
                 os.killpg(proc.pid, signal.SIGKILL)
                 break
     finally:
@@ -110,9 +112,9 @@ def test_killed_run_resumes_to_the_tables_and_images_of_an_uninterrupted_run(new
     break_new_subjects(work / "bids")
     before = digests(work / "bids")
     seed = random.SystemRandom().randrange(1_000_000)
-    # 1 to 12 finished jobs, and after the new DWI subject's correction (at 2 threads): its chain of
-    # registrations is still to run, so the SLURM part has a subject group to submit.
-    after_jobs = random.Random(seed).randint(1, 12)
+    # 10 to 60 of the ~75 jobs, after the new DWI subject's correction (at 2 threads) and before its
+    # last registration (run_until_killed), so the SLURM part has a subject's chain to submit.
+    after_jobs = random.Random(seed).randint(10, 60)
     print(f"kill point: seed {seed}, after {after_jobs} finished jobs")
 
     def corrections():
