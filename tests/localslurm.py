@@ -98,7 +98,10 @@ class LocalSlurm:
 
 
 def _write_conf(root: Path, host: str) -> Path:
-    cpus = os.cpu_count() or 1
+    # Twice the machine's cores as job slots: the tests' SLURM jobs are short and wait mostly on
+    # Snakemake's start-up and status polls, so two at a time on a 2-core machine leave it idle
+    # (config_overrides: slurmd takes these CPUs rather than draining the node for having fewer).
+    cpus = 2 * (os.cpu_count() or 1)
     with open("/proc/meminfo") as f:
         avail_kib = next(int(line.split()[1]) for line in f if line.startswith("MemAvailable"))
     mem_mib = avail_kib // 1024 * 9 // 10
@@ -122,6 +125,7 @@ StateSaveLocation={root}/spool/slurmctld
 SchedulerType=sched/backfill
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
+SlurmdParameters=config_overrides
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 JobAcctGatherType=jobacct_gather/none

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+BRAIN_CENTRE_MNI = (0.0, -18.0, 12.0)  # MNI mm; the synthetic head's grids are centred here
+
 
 @dataclass(frozen=True)
 class Distortions:
@@ -29,6 +31,9 @@ class Preset:
     dti_groups: dict = field(default_factory=lambda: {"ketamine": 5, "vehicle": 3})
     dwi_voxel_mm: float = 4.0
     dwi_shape: tuple = (48, 52, 34)
+    # MNI mm point at the DWI grid's centre (the T1w grid stays centred on the brain): the brain's
+    # centre gives whole-brain coverage; a short dwi_shape[2] about a lower point gives a slab
+    dwi_centre_mni: tuple = BRAIN_CENTRE_MNI
     n_b0: int = 2
     n_directions: int = 12
     bval: float = 1000.0

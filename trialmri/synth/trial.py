@@ -28,12 +28,11 @@ from trialmri.bids.naming import BIDS_VERSION, bids_path
 from trialmri.grids import Grid
 from trialmri.io import save_nifti, write_json, write_tsv
 from trialmri.synth import bold, design, dwi
-from trialmri.synth.presets import Distortions, Preset, get_preset
+from trialmri.synth.presets import BRAIN_CENTRE_MNI, Distortions, Preset, get_preset
 from trialmri.templates import TEMPLATE_NAME, brain_box_mm, mni_1mm, mni_grid, mni_on_grid
 
 FMRIPREP_SPACE = "MNI152NLin2009cAsym"
 DWI_TE_S, DWI_TR_S = 0.088, 2.443
-BRAIN_CENTRE_MNI = (0.0, -18.0, 12.0)
 
 
 def _progress(items, enabled: bool, desc: str):
@@ -175,7 +174,8 @@ def _write_dti_arm(out: Path, preset: Preset, seed: int, truth: dict, progress: 
             pose = _random_pose(rng)
             mni_to_scanner = pose @ mni_to_head
             centre = transforms.apply(mni_to_scanner, np.array(BRAIN_CENTRE_MNI).reshape(3, 1)).ravel()
-            grid = Grid.centred(preset.dwi_shape, preset.dwi_voxel_mm, centre, flip_x=True)
+            dwi_centre = transforms.apply(mni_to_scanner, np.array(preset.dwi_centre_mni).reshape(3, 1)).ravel()
+            grid = Grid.centred(preset.dwi_shape, preset.dwi_voxel_mm, dwi_centre, flip_x=True)
             # drawn even with eddy off, so switching an artefact keeps every other random draw
             eddy_gains = rng.normal(0, 1, (4, 3)) * np.array([[8.0], [0.06], [0.08], [0.06]])
             eddy = dwi.eddy_coefficients(bvals, bvecs, eddy_gains) if dist.eddy else np.zeros((len(bvals), 4))
@@ -263,7 +263,7 @@ def _write_rs_arm(out: Path, preset: Preset, seed: int, truth: dict, progress: b
         rng = _rng(seed, 20, index)
         first = info["sessions"][0] if info["infusion_order"] == "KP" or len(info["sessions"]) == 1 \
             else info["sessions"][-1]
-        t1_grid = Grid.centred(preset.t1_shape, preset.t1_voxel_mm, (0, -18, 12), flip_x=True)
+        t1_grid = Grid.centred(preset.t1_shape, preset.t1_voxel_mm, BRAIN_CENTRE_MNI, flip_x=True)
         mni_to_scanner = _random_pose(rng) @ _random_anatomy(rng)
         t1 = dwi.simulate_t1w(maps["t1"], affine_1mm, t1_grid, mni_to_scanner, 15.0, rng)
         stem = out / bids_path("T1w", "", datatype="anat", sub=sub, ses=first)
