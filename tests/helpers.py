@@ -4,9 +4,9 @@ builders of BIDS files and arrays."""
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import os
-import json
 import re
 import shutil
 import subprocess
@@ -46,8 +46,7 @@ def run(cmd, cwd=ROOT, check=True, **kw) -> subprocess.CompletedProcess:
 def dry_run(bids: Path, work: Path, extra_config: str = "", *args) -> tuple[str, dict[str, str]]:
     """``snakemake -n -p`` on ``bids`` with ``extra_config`` (YAML) added: its output and the
     planned job count per rule."""
-    (work / "config.yaml").write_text(f"bids_dir: {json.dumps(str(bids))}\noutput_dir: "
-                                      f"{json.dumps(str(work / 'results'))}\n{extra_config}")
+    write_config(work, bids, extra_config)
     out = run([BIN / "snakemake", "-s", ROOT / "Snakefile", "-d", work, "--configfile", work / "config.yaml",
                "-n", "-p", *args]).stdout
     return out, dict(re.findall(r"^(\w+)\s+(\d+)$", out, re.M))
@@ -71,10 +70,11 @@ def held_back_copy(tiny_bids: Path, work: Path) -> Path:
     return bids
 
 
-def write_config(work: Path) -> Path:
-    """``work``/config.yaml: the dataset ``work``/bids into ``work``/results, with TEST_CONFIG."""
-    (work / "config.yaml").write_text(f"bids_dir: {json.dumps(str(work / 'bids'))}\n"  # JSON strings: YAML-safe
-                                      f"output_dir: {json.dumps(str(work / 'results'))}\n{TEST_CONFIG}")
+def write_config(work: Path, bids: Path | None = None, extra: str = TEST_CONFIG) -> Path:
+    """``work``/config.yaml: the dataset ``bids`` (default ``work``/bids) into ``work``/results, with
+    ``extra`` (YAML; default TEST_CONFIG) added."""
+    (work / "config.yaml").write_text(f"bids_dir: {json.dumps(str(bids or work / 'bids'))}\n"  # JSON: YAML-safe
+                                      f"output_dir: {json.dumps(str(work / 'results'))}\n{extra}")
     return work / "config.yaml"
 
 

@@ -32,7 +32,7 @@ from concurrent.futures import ProcessPoolExecutor
 import nibabel as nib
 import numpy as np
 import pytest
-from helpers import BIN, ROOT
+from helpers import BIN, ROOT, write_config
 
 from trialmri.synth import Distortions, synthesize
 from trialmri.synth.presets import get_preset
@@ -73,8 +73,7 @@ def study_runs(tmp_path_factory) -> dict:
             done.result()
     runs = {}
     for dataset, work in works.items():
-        (work / "config.yaml").write_text(f"bids_dir: {work / 'bids'}\noutput_dir: {work / 'results'}\n"
-                                          "dti:\n  corrections:\n    iterations: 1\n")
+        write_config(work, extra="dti:\n  corrections:\n    iterations: 1\n")  # default SyN
         cmd = ["nice", "-n", NICE, BIN / "snakemake", *md_maps(work), "-s", ROOT / "Snakefile", "-d", work,
                "--cores", "1", "-q", "--configfile", work / "config.yaml"]
         with open(work / "snakemake.out", "w") as log:
