@@ -9,8 +9,19 @@ from snakemake.exceptions import IncompleteCheckpointException, WorkflowError
 from snakemake.utils import validate
 
 from trialmri.bids.discovery import Inventory, discover
+from trialmri.bids.fieldmaps import full_series
 from trialmri.bids.naming import bids_path
 from trialmri.bids.phenotype import sessions_tables, transformed_name
+from trialmri.bids.scores import (
+    check_score_specs,
+    labelled,
+    legacy_message,
+    score_metadata,
+    score_specs,
+    score_tables,
+)
+from trialmri.bids.repetition_times import arm_tr
+from trialmri.bids.selection_checks import raw_has_bold, selection_problems
 from trialmri.dwi import fsl_commands as FSL
 from trialmri.fc import afni_commands as AFNI
 from trialmri.fc.group_sessions import formula_variables, model_terms
@@ -47,21 +58,47 @@ if linting() and not (BIDS / "dataset_description.json").exists():
         str(BIDS), config["fmriprep_dir"] or str(BIDS / "derivatives" / "fmriprep")
     )
 else:
-    INVENTORY = discover(
-        BIDS,
-        config["fmriprep_dir"],
-        dti_sessions=(DTI["sessions"]["pre"], DTI["sessions"]["post"]),
-        pe_dirs=tuple(DTI["phase_encoding_dirs"]),
-        dti_groups=(DTI["groups"]["treatment"], DTI["groups"]["control"]),
-        rs_sessions=(RS["sessions"]["active"], RS["sessions"]["placebo"]),
-        rs_groups=(RS["groups"]["patient"], RS["groups"]["control"]),
+    if not BIDS.is_dir():
+        raise WorkflowError(
+            f"config bids_dir: {BIDS} does not exist (relative paths start in {os.getcwd()}); "
+            "give the BIDS dataset's root folder"
+        )
+    try:
+        INVENTORY = discover(
+            BIDS,
+            config["fmriprep_dir"],
+            dti_sessions=(DTI["sessions"]["pre"], DTI["sessions"]["post"]),
+            pe_dirs=tuple(DTI["phase_encoding_dirs"]),
+            dti_groups=(DTI["groups"]["treatment"], DTI["groups"]["control"]),
+            rs_sessions=(RS["sessions"]["active"], RS["sessions"]["placebo"]),
+            rs_groups=(RS["groups"]["patient"], RS["groups"]["control"]),
+            task=RS["task"],
+            space=RS["space"],
+            group_column=config["phenotype"]["participants"]["group"],
+            dti_group_column=DTI["groups"]["column"],
+            rs_group_column=RS["groups"]["column"],
+            run=RS["run"],
+            resolution=RS["resolution"],
+            participant_label=config["participant_label"],
+            exclude_participant_label=config["exclude_participant_label"],
+        )
+    except (OSError, ValueError) as err:
+        raise WorkflowError(str(err))
+    _problems = selection_problems(
+        INVENTORY,
+        fmriprep_dir_configured=bool(config["fmriprep_dir"]),
         task=RS["task"],
         space=RS["space"],
-        group_column=config["phenotype"]["participants"]["group"],
         participant_label=config["participant_label"],
-        exclude_participant_label=config["exclude_participant_label"],
+        raw_bold=raw_has_bold(BIDS, RS["task"]),
     )
+    if _problems:
+        raise WorkflowError("\n".join(_problems))
 SUBJECTS = INVENTORY.subjects
+DTI_GROUP_COLUMN = (
+    DTI["groups"]["column"] or config["phenotype"]["participants"]["group"]
+)
+RS_GROUP_COLUMN = RS["groups"]["column"] or config["phenotype"]["participants"]["group"]
 
 
 def refuse_quotes_on_slurm():
@@ -152,9 +189,48 @@ def participants_table():
     return [str(path)] if path.exists() else []
 
 
-def subject_sessions_tables():
-    """The sessions tables of the analysed subjects (phenotype per session)."""
-    return sessions_tables(BIDS, SUBJECTS)
+# --- clinical scores (phenotype.scores; the pre-0.3 phenotype.sessions is read as scores) -----
+SCORES = score_specs(config["phenotype"])
+if legacy_message(config["phenotype"]):
+    print(legacy_message(config["phenotype"]), file=sys.stderr)
+
+
+def referenced_scores():
+    """``{config key: score name}`` of every analysis option that names a score, for the arms
+    that have subjects (a DTI-only dataset need not define the rsfMRI arm's scores)."""
+    refs = {}
+    if INVENTORY.dti_subjects:
+        refs.update(
+            {f"dti.statistics.outcomes.{n}": n for n in DTI["statistics"]["outcomes"]}
+        )
+    if INVENTORY.rsfmri_subjects:
+        followup = RS["followup"]
+        refs["rsfmri.followup.crp.score"] = followup["crp"]["score"]
+        refs.update({f"rsfmri.followup.symptoms.{n}": n for n in followup["symptoms"]})
+    return refs
+
+
+_problems = [
+    f"config {key} names the score {name!r}, which phenotype.scores does not define "
+    f"({', '.join(SCORES) or 'none'}); add it there with its table and column"
+    for key, name in referenced_scores().items()
+    if name not in SCORES
+]
+if not linting():
+    _problems += check_score_specs(BIDS, SCORES)
+if _problems:
+    raise WorkflowError("\n".join(_problems))
+SCORE_META = {} if linting() else score_metadata(BIDS, SCORES)
+
+
+def score_label(name, label):
+    """A score's display label, with its units where the table's JSON sidecar gives them."""
+    return labelled(label, SCORE_META.get(name, {}))
+
+
+def score_inputs():
+    """The tables the analysed subjects' scores are read from (phenotype/*.tsv, sessions files)."""
+    return score_tables(BIDS, SCORES, sessions_tables(BIDS, SUBJECTS))
 
 
 # --- DTI arm ---------------------------------------------------------------------------------
@@ -192,13 +268,32 @@ def dti_sessions(subject):
 
 
 def dwi_series(wildcards):
-    """Both phase-encoding series of one session (image, bval, bvec, JSON), by direction."""
+    """Both phase-encoding series of one session (image, bval, bvec, JSON), by direction; a b0-only
+    series (reverse-PE b0s in fmap/) has no bval or bvec."""
     series = INVENTORY.dwi[wildcards.subject][wildcards.session]
     return {
         f"{part}_{direction}": series[direction][part]
         for direction in DTI["phase_encoding_dirs"]
         for part in ("nii", "bval", "bvec", "json")
+        if part in series[direction]
     }
+
+
+def fsl_work(output):
+    """The FSL engine's work-file prefix of a session (beside its outputs)."""
+    return output.dwi.replace("_desc-preproc_dwi.nii.gz", "_fslwork")
+
+
+def eddy_series(wildcards, output):
+    """eddy's --imain: both series as merged for topup, or the one full DWI series when the other
+    direction is a b0-only series in fmap/ (its b0s go to topup only)."""
+    series = INVENTORY.dwi[wildcards.subject][wildcards.session]
+    full = full_series(series)
+    return (
+        fsl_work(output) + "_merged"
+        if len(full) == len(series)
+        else series[full[0]]["nii"]
+    )
 
 
 def dti_session_targets(path):
@@ -277,7 +372,9 @@ FSL_TENSOR = FSL.dtifit_to_maps(
     "{output.ad}",
     "{output.rd}",
 )
-# topup + eddy on the merged series; work files under {params.work}_* (removed at the end)
+# topup on the b0s of the merged series, eddy on {params.eddy_series} (the merged series, or the
+# one full DWI series when the other is a b0-only fmap series); work files under {params.work}_*
+# (removed at the end)
 FSL_CORRECTIONS = " && ".join(
     [
         "mkdir -p {params.work_dir:q}",
@@ -299,7 +396,7 @@ FSL_CORRECTIONS = " && ".join(
         "fslmaths {params.work:q}_b0corrected -Tmean {params.work:q}_b0mean",
         "bet {params.work:q}_b0mean {params.work:q}_brain -m -f 0.2",
         FSL.eddy(
-            "{params.work}_merged",
+            "{params.eddy_series}",
             "{params.work}_brain_mask",
             "{input.acqparams}",
             "{input.index}",
@@ -327,7 +424,12 @@ FSL_REG = FSL.fsl_reg_fa("{input.fa}", "{params.prefix}")
 
 # --- DTI arm, group level --------------------------------------------------------------------
 DTI_ROIS = DTI["rois"]
-DTI_STATS = DTI["statistics"]
+DTI_STATS = {  # display names with the units the score tables' sidecars give
+    **DTI["statistics"],
+    "outcomes": {
+        n: score_label(n, l) for n, l in DTI["statistics"]["outcomes"].items()
+    },
+}
 DTI_OUTCOMES = list(DTI_STATS["outcomes"])
 DTI_GRID = f"space-{DTI_SPACE}_res-{DTI_RES}"
 
@@ -340,11 +442,6 @@ def dti_group_file(name):
 def dti_reference_map(wildcards):
     """The MD map whose grid the ROI masks take (every MD map shares it; the first is used)."""
     return dti_session_targets(rules.warp_dti_to_template.output.md)[:1]
-
-
-def dti_sessions_tables():
-    """The sessions tables (clinical scores per session) of the DTI subjects."""
-    return sessions_tables(BIDS, INVENTORY.dti_subjects)
 
 
 def dti_group_targets(*paths):
@@ -368,6 +465,17 @@ if set(RS_SEEDS["regions"]) & set(RS_SEEDS["control"]):
         f"{sorted(set(RS_SEEDS['regions']) & set(RS_SEEDS['control']))}; give each ROI one name"
     )
 RS_GRID = f"space-{RS['space']}"
+# The TR every BOLD run must have (s) and what says so: the config, or (repetition_time_s: null)
+# the most common TR of the runs' sidecars; each run off it fails its input check with the reason.
+RS_TR = (
+    (RS["repetition_time_s"], "config rsfmri.repetition_time_s")
+    if RS["repetition_time_s"] is not None
+    else arm_tr(
+        INVENTORY.bold[s][ses]["bold"]
+        for s in INVENTORY.rsfmri_subjects
+        for ses in INVENTORY.bold[s]
+    )
+)
 
 
 def rs_sessions(subject):
@@ -477,28 +585,26 @@ CLUSTSIM_ATHR = sorted(
 )
 
 
-RS_FOLLOWUP = RS["followup"]
+RS_FOLLOWUP = {  # labels with the units the score tables' sidecars give
+    **RS["followup"],
+    "crp": {
+        **RS["followup"]["crp"],
+        "label": score_label(
+            RS["followup"]["crp"]["score"], RS["followup"]["crp"]["label"]
+        ),
+    },
+    "symptoms": {n: score_label(n, l) for n, l in RS["followup"]["symptoms"].items()},
+}
 try:
     RS_FOLLOWUP_VARIABLES = formula_variables(RS_FOLLOWUP["formula"])
 except ValueError as err:
     raise WorkflowError(f"config rsfmri.followup.formula: {err}")
-for _key in [RS_FOLLOWUP["crp"]["score"], *RS_FOLLOWUP["symptoms"]]:
-    if _key not in config["phenotype"]["sessions"]:
-        raise WorkflowError(
-            f"config rsfmri.followup names {_key!r}, not a key of phenotype.sessions "
-            f"({', '.join(config['phenotype']['sessions'])}); add it there with its column name"
-        )
 for _key in RS_FOLLOWUP["figure_symptoms"]:
     if _key not in RS_FOLLOWUP["symptoms"]:
         raise WorkflowError(
             f"config rsfmri.followup.figure_symptoms names {_key!r}, not one of rsfmri.followup.symptoms "
             f"({', '.join(RS_FOLLOWUP['symptoms'])})"
         )
-
-
-def rs_sessions_tables():
-    """The sessions tables (CRP and symptoms per session) of the rsfMRI subjects."""
-    return sessions_tables(BIDS, INVENTORY.rsfmri_subjects)
 
 
 def rs_group_file(name):
@@ -598,3 +704,37 @@ def all_targets(wildcards):
         ),
     ]
     return [p for g in groups for p in ([g] if isinstance(g, str) else g)]
+
+
+# --- rsfMRI covariates (rsfmri.group_model.covariates, rsfmri.followup.covariates) -------------
+from trialmri.lme.covariates import (
+    quantitative_names,
+    resolve_covariates,
+    with_covariates,
+)
+
+
+def rs_covariates(where, specs):
+    """The covariates of config ``where`` with their types (trialmri.lme.covariates), checked at
+    parse time against participants.tsv: no clash with a model variable (subject, session, group,
+    treatment, order), a column of participants.tsv. As params: dicts {column, type}."""
+    from trialmri.io import read_tsv
+
+    tables = participants_table()
+    if specs and not tables and not linting():
+        raise WorkflowError(
+            f"config {where}: covariates are participants.tsv columns; {BIDS} has none"
+        )
+    people = read_tsv(tables[0], text=True) if specs and tables else None
+    try:
+        return [vars(c) for c in resolve_covariates(specs, people, where)]
+    except ValueError as err:
+        raise WorkflowError(str(err))
+
+
+RS_GROUP_COVARIATES = rs_covariates(
+    "rsfmri.group_model.covariates", RS_GROUP["covariates"]
+)
+RS_FOLLOWUP_COVARIATES = rs_covariates(
+    "rsfmri.followup.covariates", RS_FOLLOWUP["covariates"]
+)

@@ -61,7 +61,7 @@ rule build_dti_table:
     input:
         roi_md=rules.extract_roi_md.output.table,
         participants=participants_table(),
-        sessions=dti_sessions_tables(),
+        scores=rules.collect_scores.output.table,
     output:
         table=report(
             dti_group_file("analysis_table.tsv"),
@@ -94,6 +94,7 @@ rule build_dti_table:
         pre=DTI_PRE,
         post=DTI_POST,
         groups=DTI["groups"],
+        group_column=DTI_GROUP_COLUMN,
         phenotype=config["phenotype"],
         statistics=DTI_STATS,
     script:

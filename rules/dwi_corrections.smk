@@ -1,6 +1,9 @@
 # DTI arm, corrections: susceptibility field from the AP/PA b0s, motion and eddy currents, bvec
-# rotation, both series combined -> desc-preproc DWI (the tensor fit's input).
+# rotation, both series combined -> desc-preproc DWI (the tensor fit's input). When one direction
+# is a b0-only series in fmap/ (no bval/bvec), it gives the field only and the DWI series is
+# corrected alone (the output is that series).
 # Engine from config dti.engines.topup/eddy; both variants of correct_dwi share name and outputs.
+
 if DTI_ENGINES["eddy"] == "native":
 
     rule correct_dwi:
@@ -151,9 +154,8 @@ else:
         resources:
             **rule_resources("correct_dwi_fsl"),
         params:
-            work=lambda wildcards, output: output.dwi.replace(
-                "_desc-preproc_dwi.nii.gz", "_fslwork"
-            ),
+            work=lambda wildcards, output: fsl_work(output),
+            eddy_series=eddy_series,
             work_dir=lambda wildcards, output: str(Path(output.dwi).parent),
             # the b0 indices (comma list) as one word, read when the job runs
             b0_volumes=lambda wildcards, input: Path(input.b0_volumes)

@@ -18,15 +18,38 @@ rule check_subject_inputs:
         **rule_resources("check_subject_inputs"),
     params:
         denoise=RS["denoise"],
-        bold_tr_s=RS["repetition_time_s"],
+        bold_tr_s=RS_TR[0],
+        tr_source=RS_TR[1],
     script:
         "../scripts/check_subject_inputs.py"
+
+
+rule collect_scores:
+    input:
+        tables=score_inputs(),
+    output:
+        table=deriv("phenotype/scores.tsv"),
+        sidecar=deriv("phenotype/scores.json"),
+    log:
+        logs("collect_scores", "group"),
+    benchmark:
+        benchmarks("collect_scores", "group")
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        **rule_resources("collect_scores"),
+    params:
+        scores=SCORES,
+        metadata=SCORE_META,
+        sessions_files=lambda wildcards: sessions_tables(BIDS, SUBJECTS),
+    script:
+        "../scripts/collect_scores.py"
 
 
 rule check_phenotype:
     input:
         participants=participants_table(),
-        sessions=subject_sessions_tables(),
+        scores=rules.collect_scores.output.table,
     output:
         qc=deriv("phenotype_qc.tsv"),
     log:
@@ -39,16 +62,23 @@ rule check_phenotype:
         **rule_resources("check_phenotype"),
     params:
         columns=config["phenotype"],
+        sources={name: meta["Source"] for name, meta in SCORE_META.items()},
         arms={
             "dti": {
                 "subjects": INVENTORY.dti_subjects,
                 "sessions": list(DTI["sessions"].values()),
                 "participant_keys": DTI_PARTICIPANT_KEYS,
+                "group_column": DTI_GROUP_COLUMN,
                 "session_keys": list(DTI["statistics"]["outcomes"]),
             },
             "rsfmri": {
                 "subjects": INVENTORY.rsfmri_subjects,
                 "sessions": list(RS["sessions"].values()),
+                "group_column": RS_GROUP_COLUMN,
+                "session_keys": [
+                    RS["followup"]["crp"]["score"],
+                    *RS["followup"]["symptoms"],
+                ],
             },
         },
     script:
@@ -86,6 +116,16 @@ checkpoint collect_input_qc:
     params:
         discovery_exclusions=INVENTORY.exclusions_table().to_dict("records"),
         status=inventory_status(INVENTORY, DTI, RS),
+        arm_sessions={
+            "dti": [
+                [s, ses] for s in INVENTORY.dti_subjects for ses in INVENTORY.dwi[s]
+            ],
+            "rsfmri": [
+                [s, ses]
+                for s in INVENTORY.rsfmri_subjects
+                for ses in INVENTORY.bold[s]
+            ],
+        },
     script:
         "../scripts/collect_input_qc.py"
 

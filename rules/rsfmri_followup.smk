@@ -70,7 +70,7 @@ rule cluster_fc:
 rule clinical_sessions:
     input:
         participants=participants_table(),
-        sessions=rs_sessions_tables(),
+        scores=rules.collect_scores.output.table,
     output:
         table=FOLLOWUP["clinical"],
     log:
@@ -82,9 +82,8 @@ rule clinical_sessions:
     resources:
         **rule_resources("clinical_sessions"),
     params:
-        phenotype=config["phenotype"]["sessions"],
         columns={
-            "group": config["phenotype"]["participants"]["group"],
+            "group": RS_GROUP_COLUMN,
             "order": config["phenotype"]["participants"]["infusion_order"],
         },
         sessions=[RS["sessions"]["active"], RS["sessions"]["placebo"]],
@@ -113,6 +112,8 @@ rule control_lme:
     params:
         response="z",
         formula=RS_FOLLOWUP["formula"],
+        covariates=RS_FOLLOWUP_COVARIATES,
+        participants=participants_table(),
         by=["seed", "roi"],
     script:
         "../scripts/followup_lme.py"
@@ -136,6 +137,8 @@ rule crp_lme:
             RS_FOLLOWUP["crp"]["score"], RS_FOLLOWUP["crp"]["transform"]
         ),
         formula=RS_FOLLOWUP["formula"],
+        covariates=RS_FOLLOWUP_COVARIATES,
+        participants=participants_table(),
         by=[],
     script:
         "../scripts/followup_lme.py"

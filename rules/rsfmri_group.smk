@@ -27,11 +27,12 @@ rule rs_group_sessions:
     params:
         session_keys=lambda wildcards: rs_session_keys(),
         columns={
-            "group": config["phenotype"]["participants"]["group"],
+            "group": RS_GROUP_COLUMN,
             "order": config["phenotype"]["participants"]["infusion_order"],
         },
         groups=[RS["groups"]["patient"], RS["groups"]["control"]],
         needed=sorted({v for used in RS_VARIABLES.values() for v in used}),
+        covariates=RS_GROUP_COVARIATES,
     script:
         "../scripts/rs_group_sessions.py"
 
@@ -84,6 +85,7 @@ if RS_ENGINES["lme"] == "native":
             **rule_resources("group_lme"),
         params:
             formula=lambda wildcards: RS_FORMULAS[wildcards.seed],
+            covariates=RS_GROUP_COVARIATES,
             prefix=lambda wildcards, output: output.stats.removesuffix("_stats.nii.gz"),
         script:
             "../scripts/group_lme.py"
@@ -107,7 +109,9 @@ else:
         resources:
             **rule_resources("run_3dlme"),
         params:
-            model=lambda wildcards: RS_FORMULAS[wildcards.seed].replace(" ", ""),
+            model=lambda wildcards: with_covariates(
+                RS_FORMULAS[wildcards.seed], RS_GROUP_COVARIATES
+            ).replace(" ", ""),
             stats=lambda wildcards, output: os.path.abspath(f"{output.work}/lme.nii.gz"),
             resid=lambda wildcards, output: os.path.abspath(
                 f"{output.work}/resid.nii.gz"
@@ -127,6 +131,7 @@ else:
                 "{params.mask}",
                 "{params.resid}",
                 jobs="{threads}",
+                qvars=quantitative_names(RS_GROUP_COVARIATES),
             )
             + ") > {log:q} 2>&1"
 

@@ -1,8 +1,8 @@
 """Snakemake glue: CRP (and its transform) and symptom scores per rsfMRI subject and session."""
 
-from trialmri.bids.phenotype import load_participants, load_sessions
+from trialmri.bids.phenotype import load_participants
 from trialmri.fc.followup import clinical_table, transform_values, transformed_name
-from trialmri.io import write_tsv
+from trialmri.io import read_tsv, write_tsv
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):
@@ -11,9 +11,8 @@ with log_to(snakemake.log[0]):
     if participants is None:
         raise ValueError(f"{snakemake.config['bids_dir']}/participants.tsv is missing; the CRP and symptom "
                          "analyses need each subject's group")
-    measures = {p.crp["score"]: p.phenotype[p.crp["score"]],
-                **{name: p.phenotype[name] for name in p.symptoms}}
-    table = clinical_table(load_sessions(snakemake.input.sessions), participants, p.columns, p.sessions,
+    measures = {name: name for name in (p.crp["score"], *p.symptoms)}
+    table = clinical_table(read_tsv(snakemake.input.scores), participants, p.columns, p.sessions,
                            p.groups, measures)
     crp = transformed_name(p.crp["score"], p.crp["transform"])
     if crp != p.crp["score"]:

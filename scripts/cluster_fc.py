@@ -9,7 +9,7 @@ from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):
     i, p = snakemake.input, snakemake.params
-    sessions = read_tsv(i.sessions).astype({"subject": str, "session": str})
+    sessions = read_tsv(i.sessions)
     n = len(sessions)
     maps, rois, regions = {}, {}, {}
     for k, (seed, dseg_path, table_path) in enumerate(zip(p.seeds, i.dsegs, i.tables)):

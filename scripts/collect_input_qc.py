@@ -4,6 +4,7 @@ import pandas as pd
 
 from trialmri.inventory import mark_failed_checks, plot_inventory
 from trialmri.io import read_tsv, write_tsv
+from trialmri.qc.arm_failures import whole_arm_failure
 from trialmri.qc.inputs import failures_as_exclusions
 from trialmri.qc.table import COLUMNS, EXCLUSION_COLUMNS, failed_input_checks
 from trialmri.runlog import log_to
@@ -22,3 +23,9 @@ with log_to(snakemake.log[0]):
     status = mark_failed_checks(snakemake.params.status, failed_input_checks(exclusions))
     plot_inventory(status, snakemake.output.inventory)
     print(f"{len(qc)} checks over {qc['subject'].nunique()} subjects; {len(exclusions)} exclusion rows")
+    failed = failed_input_checks(exclusions)
+    stops = [m for arm, sessions in snakemake.params.arm_sessions.items()
+             if (m := whole_arm_failure(qc, failed, arm, [tuple(k) for k in sessions]))]
+    if stops:
+        print(exclusions.to_string(index=False))
+        raise SystemExit("\n".join(stops))

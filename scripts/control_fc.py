@@ -7,7 +7,7 @@ from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):
     i, p = snakemake.input, snakemake.params
-    sessions = read_tsv(i.sessions).astype({"subject": str, "session": str})
+    sessions = read_tsv(i.sessions)
     mask, affine = load_labels(i.mask)
     labels, _ = load_labels(i.labels, affine, mask.shape)
     seeds_table = read_tsv(i.table)

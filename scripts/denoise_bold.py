@@ -18,5 +18,7 @@ with log_to(snakemake.log[0]):
                                 dvars_threshold=strategy.std_dvars_threshold)
     print(f"{name}: kept {summary['VolumesKept']} of {summary['VolumesTotal']} volumes, "
           f"{summary['VoxelsInMask']} voxels, {summary['Seconds']} s")
+    for column, how in summary["ComputedConfounds"].items():
+        print(f"{name}: confound {column} not in fMRIPrep's table, added by trialmri: {how}")
     if summary["Excluded"]:
         print(f"{name}: EXCLUDED: {summary['Excluded']}")

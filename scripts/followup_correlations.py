@@ -6,8 +6,8 @@ from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):
     i, o, p = snakemake.input, snakemake.output, snakemake.params
-    cluster_fc = read_tsv(i.cluster_fc).astype({"subject": str, "session": str})
-    clinical = read_tsv(i.clinical).astype({"subject": str, "session": str})
+    cluster_fc = read_tsv(i.cluster_fc)
+    clinical = read_tsv(i.clinical)
     crp = transformed_name(p.crp["score"], p.crp["transform"])
     table = change_table(cluster_fc, clinical, [crp, *p.symptoms], p.active, p.placebo)
     write_tsv(o.changes, table)

@@ -4,14 +4,16 @@ import numpy as np
 
 from trialmri.fc.group_sessions import group_mask, group_sessions
 from trialmri.io import read_tsv, save_nifti, write_tsv
+from trialmri.lme.covariates import as_covariates
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):
     tables = list(snakemake.input.participants)  # [] when the dataset has no participants.tsv
     participants = read_tsv(tables[0]) if tables else None
     keys = [tuple(k) for k in snakemake.params.session_keys]
+    covariates = as_covariates(getattr(snakemake.params, "covariates", []))
     sessions = group_sessions(keys, snakemake.input.sidecars, participants, snakemake.params.columns,
-                              snakemake.params.groups, snakemake.params.needed)
+                              snakemake.params.groups, snakemake.params.needed, covariates)
     write_tsv(snakemake.output.sessions, sessions)
     used = sessions["used"].to_numpy(bool)
     masks = [m for m, ok in zip(snakemake.input.masks, used) if ok]
@@ -27,3 +29,6 @@ with log_to(snakemake.log[0]):
           f"({sessions[used]['subject'].nunique()} subjects); group mask {int(mask.sum())} voxels")
     for row in sessions[~used].itertuples():
         print(f"  left out: sub-{row.subject} ses-{row.session}: {row.reason}")
+    for cov in covariates:
+        missing = sessions["reason"].str.startswith(f"covariate {cov.column!r} missing")
+        print(f"covariate {cov.column} ({cov.type}): {int(missing.sum())} session(s) left out for a missing value")

@@ -197,3 +197,41 @@ def smoothed_noise(rng, shape, sigma_vox, n, pad=None) -> np.ndarray:
     norm = np.sqrt((ndimage.gaussian_filter(delta, sigma_vox) ** 2).sum())
     crop = tuple(slice(pad, pad + s) for s in shape)
     return np.stack([ndimage.gaussian_filter(rng.standard_normal(big), sigma_vox)[crop] / norm for _ in range(n)])
+
+
+def make_fmap_epi(root: Path, sub: str, ses: str, direction: str = "PA", n_vol: int = 2, pe="j", shape=(4, 4, 3),
+                  acq: str | None = None, **meta) -> Path:
+    """A b0-only reverse-PE series in fmap/ (``[acq-<acq>_]dir-<direction>_epi``) with its JSON
+    (PE direction, readout and ``meta``, e.g. IntendedFor or B0FieldIdentifier); returns the image."""
+    entities = f"sub-{sub}_ses-{ses}" + (f"_acq-{acq}" if acq else "") + f"_dir-{direction}_epi"
+    image = write_nifti(root / f"sub-{sub}" / f"ses-{ses}" / "fmap" / f"{entities}.nii.gz", (*shape, n_vol))
+    Path(str(image).replace(".nii.gz", ".json")).write_text(
+        json.dumps({"PhaseEncodingDirection": pe, "TotalReadoutTime": 0.05, **meta}))
+    return image
+
+
+def dwi_to_fmap(bids: Path, sub: str, ses: str, direction: str = "PA", other: str = "AP") -> Path:
+    """Turn a session's full ``dir-<direction>`` DWI series into the fmap/ layout: its b0 volumes as
+    ``fmap/..._dir-<direction>_epi`` (JSON kept, IntendedFor the ``dir-<other>`` DWI), the DWI series
+    removed. Returns the new image."""
+    stem = bids / f"sub-{sub}" / f"ses-{ses}" / "dwi" / f"sub-{sub}_ses-{ses}_dir-{direction}_dwi"
+    image = nib.load(f"{stem}.nii.gz")
+    b0s = np.loadtxt(f"{stem}.bval", ndmin=1) <= 50
+    fmap = bids / f"sub-{sub}" / f"ses-{ses}" / "fmap"
+    fmap.mkdir(parents=True, exist_ok=True)
+    out = fmap / f"sub-{sub}_ses-{ses}_dir-{direction}_epi.nii.gz"
+    nib.save(nib.Nifti1Image(np.asarray(image.dataobj)[..., b0s], image.affine, image.header), out)
+    meta = json.loads(Path(f"{stem}.json").read_text())
+    meta["IntendedFor"] = [f"ses-{ses}/dwi/sub-{sub}_ses-{ses}_dir-{other}_dwi.nii.gz"]
+    (fmap / f"sub-{sub}_ses-{ses}_dir-{direction}_epi.json").write_text(json.dumps(meta))
+    for ext in (".nii.gz", ".bval", ".bvec", ".json"):
+        Path(f"{stem}{ext}").unlink()
+    return out
+
+
+def make_dti_subject(root: Path, sub: str) -> None:
+    """Both sessions' AP and PA DWI series (helpers.make_dwi) and a baseline T1w."""
+    for ses in ("pre", "post"):
+        for d, pe in (("AP", "j-"), ("PA", "j")):
+            make_dwi(root, sub, ses, d, pe=pe)
+    write_nifti(root / f"sub-{sub}" / "ses-pre" / "anat" / f"sub-{sub}_ses-pre_T1w.nii.gz", (4, 4, 4))

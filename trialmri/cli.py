@@ -130,11 +130,18 @@ def _run_netcorr(args) -> int:
     return 0
 
 
+def _split(text: str) -> list[str]:
+    """A comma-separated option value as its items."""
+    return [v.strip() for v in text.split(",") if v.strip()]
+
+
 def _add_lme(sub) -> None:
     p = sub.add_parser("lme", help="voxelwise linear mixed model, random subject intercept, REML (as 3dLME)",
                        description="Fit y = fixed effects + subject intercept + error by REML at every voxel, "
                                    "as AFNI's 3dLME fits R's nlme::lme, all voxels at once. Factors are coded "
-                                   "sum-to-zero (contr.sum); per term the marginal F (anova(fit, type = "
+                                   "sum-to-zero (contr.sum), quantitative variables (--qvars, e.g. covariates) "
+                                   "centred at their mean over the table's rows or at --qvar-centers, as 3dLME "
+                                   "centres them; per term the marginal F (anova(fit, type = "
                                    "'marginal')) with nlme's denominator df, per coefficient estimate, SE, t; "
                                    "variance components and residuals. Voxels that are constant or have NaN "
                                    "are not fitted and are coded in P_fitmask.nii.gz.")
@@ -143,8 +150,11 @@ def _add_lme(sub) -> None:
                         "3-D map per row; relative paths are taken from the table's folder)")
     p.add_argument("--formula", required=True, help='fixed effects, R style, e.g. "group*treatment+order"')
     p.add_argument("--random", default="subject", help="column of the random intercept (default: subject)")
-    p.add_argument("--qvars", default="", help="comma-separated quantitative variables (as 3dLME -qVars); "
-                                               "every other variable is a factor")
+    p.add_argument("--qvars", default="", help="comma-separated quantitative variables, e.g. covariates (as "
+                                               "3dLME -qVars); every other variable is a factor")
+    p.add_argument("--qvar-centers", default=None,
+                   help="comma-separated centres of the --qvars variables, in their order (as 3dLME "
+                        "-qVarCenters); default: each variable's mean over the table's rows, as 3dLME")
     p.add_argument("--mask", help="mask on the maps' grid; without it every voxel is considered")
     p.add_argument("--no-resid", action="store_true", help="do not write P_resid.nii.gz")
     p.add_argument("--out-prefix", required=True,
@@ -155,12 +165,21 @@ def _add_lme(sub) -> None:
 def _run_lme(args) -> int:
     from trialmri.lme.lme_files import run_lme_files
 
-    qvars = [v.strip() for v in args.qvars.split(",") if v.strip()]
+    qvars = _split(args.qvars)
+    centers = None
+    if args.qvar_centers is not None:
+        try:
+            centers = [float(v) for v in _split(args.qvar_centers)]
+        except ValueError:
+            raise ValueError(f"--qvar-centers {args.qvar_centers!r}: give numbers separated by commas, one per "
+                             "--qvars variable") from None
     meta = run_lme_files(args.table, args.formula, args.random, args.out_prefix, args.mask, qvars,
-                         residuals=not args.no_resid, progress=sys.stderr.isatty())
+                         residuals=not args.no_resid, progress=sys.stderr.isatty(), centers=centers)
     counts = ", ".join(f"{k} {v}" for k, v in meta["voxels"].items() if v)
     print(f"{meta['n_rows']} maps of {meta['n_subjects']} subjects; voxels: {counts}; "
           f"{meta['voxels_boundary']} with zero subject variance")
+    if meta["qvar_centers"]:
+        print("  centred: " + ", ".join(f"{v} at {c:.6g}" for v, c in meta["qvar_centers"].items()))
     for vol in meta["volumes"]:
         if vol.get("stat") == "F":
             print(f"  {vol['term']}: F({vol['df_num']}, {vol['df_den']})")
@@ -248,7 +267,11 @@ def _add_roi_lme(sub) -> None:
     p.add_argument("--formula", required=True, help='R style, response first, e.g. "log_crp ~ group * treatment"')
     p.add_argument("--random", default="subject", help="column of the random intercept (default: subject)")
     p.add_argument("--factors", default="", help="comma-separated numeric columns to treat as factors (numeric "
-                                                 "columns are covariates otherwise, as R reads them)")
+                                                 "columns are covariates otherwise, as R reads them); add "
+                                                 "covariates to the formula, e.g. '+ age + race'")
+    p.add_argument("--center", default="",
+                   help="comma-separated quantitative variables to centre at their mean over the model's rows "
+                        "(as 3dLME and the workflow's follow-ups centre covariates; R does not by itself)")
     p.add_argument("--emmeans", default=None,
                    help="comma-separated factors of the marginal means (default: the highest-order term's)")
     p.add_argument("--out", required=True,
@@ -259,9 +282,8 @@ def _add_roi_lme(sub) -> None:
 def _run_roi_lme(args) -> int:
     from trialmri.stats.roi_lme_files import output_paths, run_roi_lme_files
 
-    split = lambda text: [v.strip() for v in text.split(",") if v.strip()]  # noqa: E731
-    fit = run_roi_lme_files(args.table, args.formula, args.random, args.out, split(args.factors),
-                            None if args.emmeans is None else split(args.emmeans))
+    fit = run_roi_lme_files(args.table, args.formula, args.random, args.out, _split(args.factors),
+                            None if args.emmeans is None else _split(args.emmeans), center=_split(args.center))
     info = fit.info
     print(f"{info['n_rows']} rows of {info['n_subjects']} subjects ({info['rows_dropped_missing']} dropped for "
           f"missing values); variance subject {info['var_subject']:.4g}, residual {info['var_residual']:.4g}")

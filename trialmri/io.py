@@ -54,7 +54,12 @@ def write_tsv(path, table: pd.DataFrame) -> Path:
     return path
 
 
-def read_tsv(path) -> pd.DataFrame:
-    """A BIDS TSV with ``n/a`` read as missing; identifiers stay strings."""
+# Columns that hold subject and session labels: always text (``001`` and ``290`` are labels, not numbers).
+LABEL_COLUMNS = ("participant_id", "session_id", "subject", "session")
+
+
+def read_tsv(path, text: bool = False) -> pd.DataFrame:
+    """A BIDS TSV with ``n/a`` read as missing; labels (:data:`LABEL_COLUMNS`) stay strings, and
+    with ``text`` every column does (participants.tsv: group values are text, ``1`` included)."""
     return pd.read_csv(path, sep="\t", na_values=["n/a"], keep_default_na=False,
-                       dtype={"participant_id": str, "session_id": str})
+                       dtype=str if text else dict.fromkeys(LABEL_COLUMNS, str))

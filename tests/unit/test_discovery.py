@@ -1,15 +1,11 @@
 """Discovery turns whatever is missing into exclusion rows and keeps the rest."""
 
-from helpers import make_bold, make_dataset, make_dwi, write_nifti
+from helpers import make_bold, make_dataset, make_dti_subject
 
 from trialmri.bids.discovery import discover
 
 
-def full_dti_subject(root, sub):
-    for ses in ("pre", "post"):
-        for d, pe in (("AP", "j-"), ("PA", "j")):
-            make_dwi(root, sub, ses, d, pe=pe)
-    write_nifti(root / f"sub-{sub}" / "ses-pre" / "anat" / f"sub-{sub}_ses-pre_T1w.nii.gz", (4, 4, 4))
+full_dti_subject = make_dti_subject
 
 
 def reasons(inv):

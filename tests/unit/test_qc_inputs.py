@@ -131,3 +131,25 @@ def test_bold_with_the_wrong_tr_or_three_dimensions(tmp_path):
                                                                             "repetition time")]
     assert "a 4-D image is needed" in bad[(Path(files["bold_placebo_bold"]).name, "4-D")]
     assert not failed(check_subject("r1", {k: v for k, v in files.items() if "ketamine" in k}, bold_tr_s=2.0))
+
+
+def test_a_b0_only_fmap_series_is_checked_as_image_and_acquisition(tmp_path):
+    """The reverse PE as a b0-only fmap/ series (3-D or 4-D, no gradient table): checked for its
+    image and PE/readout, and for the same grid as the AP series; a broken one fails, not crashes."""
+    from helpers import make_fmap_epi
+
+    stem = make_dwi(tmp_path, "d1", "pre", "AP")
+    files = {f"dwi_pre_AP_{k}": f"{stem}.{k}" for k in ("bval", "bvec", "json")} | {"dwi_pre_AP_nii": f"{stem}.nii.gz"}
+    for n_vol in (1, 3):
+        fmap = make_fmap_epi(tmp_path, "d1", "pre", n_vol=n_vol)
+        if n_vol == 1:  # a single b0 stored 3-D
+            img = nib.load(fmap)
+            nib.save(nib.Nifti1Image(np.asarray(img.dataobj)[..., 0], img.affine), fmap)
+        table = check_subject("d1", files | {"dwi_pre_PA_nii": str(fmap),
+                                             "dwi_pre_PA_json": str(fmap).replace(".nii.gz", ".json")})
+        assert (table["status"] == "pass").all(), table[table["status"] == "fail"]
+        assert "same geometry as dir-AP" in set(table["check"])
+    Path(str(fmap).replace(".nii.gz", ".json")).write_text("{}")
+    table = check_subject("d1", files | {"dwi_pre_PA_nii": str(fmap),
+                                         "dwi_pre_PA_json": str(fmap).replace(".nii.gz", ".json")})
+    assert list(table.loc[table["status"] == "fail", "check"]) == ["acquisition parameters"]

@@ -8,8 +8,6 @@ COLUMNS = {
     "participants": {"group": "group", "infusion_order": "infusion_order", "failed_trials": "failed_trials",
                      "treatment_resistance": "treatment_resistance",
                      "psychotropic_medication": "psychotropic_medication"},
-    "sessions": {"madrs": "madrs", "qids_sr": "qids_sr", "crp_day1": "crp_day1", "madrs_day2": "madrs_day2",
-                 "madrs_day10": "madrs_day10", "shaps_day2": "shaps_day2", "shaps_day10": "shaps_day10"},
 }
 ARMS = {"dti": {"subjects": ["d1", "d2"], "sessions": ["pre", "post"]}, "rsfmri": {"subjects": [], "sessions": []}}
 
@@ -39,7 +37,7 @@ def test_missing_column_names_the_config_key():
     bad = failed(check_phenotype(participants().drop(columns="failed_trials"), sessions().rename(
         columns={"qids_sr": "QIDS"}), COLUMNS, ARMS))
     assert "phenotype.participants.failed_trials" in bad[("n/a", "n/a", "column failed_trials")]
-    assert "phenotype.sessions.qids_sr" in bad[("n/a", "n/a", "column qids_sr")]
+    assert "phenotype.scores.qids_sr" in bad[("n/a", "n/a", "score qids_sr")]
 
 
 def test_non_numeric_and_missing_scores_and_duplicate_rows():
@@ -60,7 +58,7 @@ def test_no_participants_file():
 def test_columns_the_configured_analyses_read_are_the_ones_checked():
     arms = {"dti": ARMS["dti"] | {"participant_keys": ["group", "age"], "session_keys": ["hamd"]}}
     checks = {check for _, _, check in failed(check_phenotype(participants(), sessions(), COLUMNS, arms))}
-    assert checks == {"column age", "column hamd"}
+    assert checks == {"column age", "score hamd"}
 
 
 def test_missing_crp_for_one_session_names_subject_session_and_column():
@@ -72,6 +70,14 @@ def test_missing_crp_for_one_session_names_subject_session_and_column():
                        "shaps_day10": [29] * 4})
     arms = {"dti": {"subjects": [], "sessions": []},
             "rsfmri": {"subjects": ["r1", "r2"], "sessions": ["ketamine", "placebo"]}}
-    bad = failed(check_phenotype(people, rs, COLUMNS, arms))
+    bad = failed(check_phenotype(people, rs, COLUMNS, arms, {"crp_day1": "phenotype/crp.tsv: crp_day1"}))
     assert bad == {("r1", "placebo", "crp_day1 numeric"):
-                   "crp_day1 is missing for ses-placebo; enter the number or n/a if it was not collected"}
+                   "crp_day1 (phenotype/crp.tsv: crp_day1) is missing for sub-r1 ses-placebo; enter the number "
+                   "or n/a if it was not collected"}
+
+
+def test_group_column_per_arm_is_the_one_checked():
+    arms = {"dti": ARMS["dti"] | {"group_column": "group_dti"}}
+    bad = failed(check_phenotype(participants(), sessions(), COLUMNS, arms))
+    assert "dti.groups.column" in bad[("n/a", "n/a", "column group_dti")]
+    assert not failed(check_phenotype(participants(group_dti=["ketamine", "vehicle"]), sessions(), COLUMNS, arms))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from trialmri.bids.fieldmaps import find_reverse_b0s
 from trialmri.bids.file_index import FileIndex
 from trialmri.bids.phenotype import by_subject, load_participants
 from trialmri.qc.table import EXCLUSION_COLUMNS
@@ -75,20 +76,42 @@ def _exclude_invalid_labels(root: Path, index: FileIndex, excl: list[Exclusion])
                               f"digits only (BIDS); rename the folder and its files, e.g. sub-{fixed}"))
 
 
-def _entity(path: str, key: str) -> str:
+def _entity(path: str, key: str, absent: str | None = "(none)") -> str | None:
     found = re.search(rf"_{key}-([a-zA-Z0-9]+)_", Path(path).name)
-    return found[1] if found else "(none)"
+    return found[1] if found else absent
+
+
+def _preproc_bold(deriv: FileIndex, sub, ses, task, space, run, resolution) -> str | None:
+    """The one preprocessed BOLD of a session in ``space`` (and ``run``/``resolution`` when set).
+    Several candidates are an error listing them: which to analyse is the user's choice."""
+    found = deriv.get(subject=sub, session=ses, task=task, space=space, desc="preproc",
+                      suffix="bold", extension=[".nii.gz", ".nii"])
+    if run is not None:
+        found = [f for f in found if (_entity(f, "run", "") or "x").isdigit() and int(_entity(f, "run")) == int(run)]
+    if resolution is not None:
+        found = [f for f in found if _entity(f, "res", None) == resolution]
+    if len(found) > 1:
+        keys = [k for k, key in (("run", "rsfmri.run"), ("res", "rsfmri.resolution"))
+                if len({_entity(f, k) for f in found}) > 1]
+        choose = " and ".join(f"config rsfmri.{'run' if k == 'run' else 'resolution'}" for k in keys) or \
+            "rsfmri.run or rsfmri.resolution"
+        raise ValueError(f"sub-{sub} ses-{ses} has {len(found)} preprocessed BOLD runs in space {space}: "
+                         f"{', '.join(Path(f).name for f in found)}; choose one with {choose}")
+    return found[0] if found else None
 
 
 def discover(bids_dir, fmriprep_dir=None, *, dti_sessions=("pre", "post"), pe_dirs=("AP", "PA"),
              dti_groups=("ketamine", "vehicle"), rs_sessions=("ketamine", "placebo"),
              rs_groups=("TRD", "HV"), task="rest", space="MNI152NLin2009cAsym",
-             group_column="group", participant_label=(), exclude_participant_label=()) -> Inventory:
+             group_column="group", dti_group_column=None, rs_group_column=None, run=None, resolution=None,
+             participant_label=(), exclude_participant_label=()) -> Inventory:
     """Index ``bids_dir`` (and ``fmriprep_dir``, default ``<bids_dir>/derivatives/fmriprep``).
 
     A subject is in the DTI arm if it has any DWI in ``dti_sessions``, in the rsfMRI arm if it has
-    any preprocessed BOLD in ``rs_sessions``. Each is kept only if its group (``group_column`` of
-    participants.tsv) is one of the arm's groups.
+    any preprocessed BOLD in ``rs_sessions``. Each is kept only if its group is one of the arm's
+    groups: ``dti_group_column`` / ``rs_group_column`` of participants.tsv (default ``group_column``),
+    so a two-arm trial may keep one group column per arm; the other arm's column is not read for it.
+    ``run`` / ``resolution`` choose among several preprocessed BOLD of one session.
     """
     bids_dir = Path(bids_dir)
     if not (bids_dir / "dataset_description.json").exists():
@@ -101,7 +124,11 @@ def discover(bids_dir, fmriprep_dir=None, *, dti_sessions=("pre", "post"), pe_di
     excl = inv.exclusions
     _exclude_invalid_labels(bids_dir, raw, excl)
 
-    # DWI: both phase-encoding series with their bval, bvec and JSON, per session.
+    # DWI: both phase-encoding series with their bval, bvec and JSON, per session. A direction with
+    # no DWI series may instead be a b0-only series in fmap/ (dir-<d>_epi) linked to the other
+    # direction's DWI (trialmri.bids.fieldmaps): its parts are {"nii", "json"} only (no bval/bvec,
+    # every volume a b0), which the corrections read as "field only; correct the full series alone".
+    # A full DWI series of a direction always wins over a field map of it.
     for sub in subjects:
         for ses in dti_sessions:
             found, incomplete = {}, set()
@@ -121,9 +148,22 @@ def discover(bids_dir, fmriprep_dir=None, *, dti_sessions=("pre", "post"), pe_di
                     continue
                 found[direction] = parts
             absent = [d for d in pe_dirs if d not in found and d not in incomplete]
+            fmap_reasons = []
+            if found and absent and not incomplete:
+                dwi_image = next(iter(found.values()))["nii"]
+                for direction in absent:
+                    b0s = find_reverse_b0s(raw, sub, ses, direction, dwi_image)
+                    if b0s.parts is not None:
+                        found[direction] = b0s.parts
+                    elif b0s.reason:
+                        fmap_reasons.append(b0s.reason)
+                found = {d: found[d] for d in pe_dirs if d in found}
+                absent = [d for d in absent if d not in found]
             if found and absent:
-                excl.append(Exclusion(sub, ses, "dwi", f"no dir-{'/'.join(absent)} DWI series: the "
-                                      f"distortion correction needs both {' and '.join(pe_dirs)}"))
+                excl.append(Exclusion(sub, ses, "dwi", f"no dir-{'/'.join(absent)} DWI series in dwi/ and no "
+                                      f"dir-{'/'.join(absent)} b0 series (_epi) in fmap/ linked to the DWI: the "
+                                      f"distortion correction needs both {' and '.join(pe_dirs)}"
+                                      + "".join(f"; {r}" for r in fmap_reasons)))
             if (found or incomplete) and len(found) < len(pe_dirs):
                 continue
             if found:
@@ -140,27 +180,33 @@ def discover(bids_dir, fmriprep_dir=None, *, dti_sessions=("pre", "post"), pe_di
         _exclude_invalid_labels(fmriprep_dir, deriv, excl)
         for sub in sorted(deriv.get_subjects()):
             for ses in rs_sessions:
-                bold = deriv.get(subject=sub, session=ses, task=task, space=space, desc="preproc",
-                                 suffix="bold", extension=[".nii.gz", ".nii"])
+                bold = _preproc_bold(deriv, sub, ses, task, space, run, resolution)
                 if not bold:
                     other = deriv.get(subject=sub, session=ses, task=task, desc="preproc", suffix="bold",
                                       extension=[".nii.gz", ".nii"])
-                    if other:
+                    in_space = [f for f in other if _entity(f, "space") == space]
+                    if in_space:
+                        excl.append(Exclusion(sub, ses, "rsfmri", f"preprocessed BOLD in space {space}, but "
+                                              f"none with run-{run} / res-{resolution} (config rsfmri.run / "
+                                              f"rsfmri.resolution): {', '.join(Path(f).name for f in in_space)}"))
+                    elif other:
                         spaces = sorted({_entity(p, "space") for p in other})
                         excl.append(Exclusion(sub, ses, "rsfmri", f"{Path(other[0]).name}: preprocessed BOLD "
                                               f"only in space {', '.join(spaces)}, not {space} (config "
                                               "rsfmri.space); rerun fMRIPrep with --output-spaces "
                                               f"{space} or set rsfmri.space"))
                     continue
+                entities = {"run": _entity(bold, "run", None)}
                 conf = deriv.get(subject=sub, session=ses, task=task, desc="confounds",
-                                 suffix="timeseries", extension=".tsv")
+                                 suffix="timeseries", extension=".tsv", **entities)
                 if not conf:
-                    excl.append(Exclusion(sub, ses, "rsfmri", f"{Path(bold[0]).name} has no "
+                    excl.append(Exclusion(sub, ses, "rsfmri", f"{Path(bold).name} has no "
                                           "desc-confounds_timeseries.tsv beside it"))
                     continue
-                parts = {"bold": bold[0], "confounds": conf[0]}
+                parts = {"bold": bold, "confounds": conf[0]}
                 mask = deriv.get(subject=sub, session=ses, task=task, space=space, desc="brain",
-                                 suffix="mask", extension=[".nii.gz", ".nii"])
+                                 suffix="mask", extension=[".nii.gz", ".nii"], res=_entity(bold, "res", None),
+                                 **entities)
                 if mask:
                     parts["mask"] = mask[0]
                 inv.bold.setdefault(sub, {})[ses] = parts
@@ -170,11 +216,17 @@ def discover(bids_dir, fmriprep_dir=None, *, dti_sessions=("pre", "post"), pe_di
     participants = load_participants(bids_dir)
     inv.participants = participants
     listed = set(by_subject(participants).index) if participants is not None else set()
-    groups = by_subject(participants)[group_column].to_dict() \
-        if participants is not None and group_column in participants else {}
-    if participants is not None and group_column not in participants:
-        excl.append(Exclusion("n/a", "n/a", "phenotype", f"participants.tsv has no column "
-                              f"{group_column!r} (config phenotype.participants.group)"))
+    arm_columns = {"dti": dti_group_column or group_column, "rsfmri": rs_group_column or group_column}
+    table = by_subject(participants) if participants is not None else None
+    groups = {arm: table[column].to_dict() if table is not None and column in table else {}
+              for arm, column in arm_columns.items()}
+    arms_with_data = {"dti": bool(inv.dwi), "rsfmri": bool(inv.bold)}
+    for column in dict.fromkeys(c for arm, c in arm_columns.items() if arms_with_data[arm]):
+        if table is not None and column not in table:
+            keys = [f"{arm}.groups.column" for arm, c in arm_columns.items() if c == column
+                    and (dti_group_column if arm == "dti" else rs_group_column)] or ["phenotype.participants.group"]
+            excl.append(Exclusion("n/a", "n/a", "phenotype", f"participants.tsv has no column {column!r} "
+                                  f"(config {' / '.join(keys)}); its columns: {', '.join(table.columns)}"))
     for sub in sorted(listed - set(subjects)):
         excl.append(Exclusion(sub, "n/a", "inputs", "listed in participants.tsv but no images found"))
     for sub in subjects:
@@ -192,10 +244,11 @@ def discover(bids_dir, fmriprep_dir=None, *, dti_sessions=("pre", "post"), pe_di
                 ("rsfmri", sub in inv.bold, rs_groups, inv.rsfmri_subjects)):
             if not has_data:
                 continue
-            group = groups.get(sub)
+            group = groups[arm].get(sub)
             if group not in arm_groups:
-                excl.append(Exclusion(sub, "n/a", arm, f"group {group!r} in participants.tsv is not "
-                                      f"one of {', '.join(arm_groups)} (config {arm}.groups)"))
+                excl.append(Exclusion(sub, "n/a", arm, f"group {'n/a' if pd.isna(group) else repr(group)} in "
+                                      f"participants.tsv column {arm_columns[arm]!r} is not one of "
+                                      f"{', '.join(arm_groups)} (config {arm}.groups)"))
                 continue
             sessions = inv.dwi[sub] if arm == "dti" else inv.bold[sub]
             wanted = dti_sessions if arm == "dti" else rs_sessions

@@ -10,11 +10,12 @@ from trialmri.io import read_tsv
 
 
 def load_participants(bids_dir) -> pd.DataFrame | None:
-    """participants.tsv as a table (``n/a`` -> missing), or None if the dataset has none."""
+    """participants.tsv as a table of text (``n/a`` -> missing; numbers are converted where a
+    column is used as one), or None if the dataset has none."""
     path = Path(bids_dir) / "participants.tsv"
     if not path.exists():
         return None
-    table = read_tsv(path)
+    table = read_tsv(path, text=True)
     if "participant_id" not in table:
         raise ValueError(f"{path} has no participant_id column (BIDS requires it)")
     return table

@@ -19,9 +19,14 @@ def correct_session_files(named: dict, outputs: dict, iterations: int = 2, title
     """Correct one session (``named``: series → (nii, bval, bvec, json)) and write ``outputs``.
 
     Keys: dwi, bval, bvec, sidecar, field (Hz), displacement (mm, "+" series), motion, outliers,
-    field_figure, motion_figure.
+    field_figure, motion_figure. A b0-only series (bval and bvec None: the reverse-PE b0s of
+    ``fmap/``) gives the field only; the sidecar then names it under ``ReversePhaseEncoding`` (the
+    sidecar of two full series is as before: no such key).
     """
     result = correct_session(named, iterations=iterations, progress=progress)
+    layout = {"ReversePhaseEncoding": {
+        "Layout": "b0-only series in fmap/: the field only; the DWI series corrected alone",
+        "B0Series": [named[name][0] for name in result.field_only]}} if result.field_only else {}
     f = result.field
     spacing = np.linalg.norm(result.affine[:3, :3], axis=0)
     save_nifti(outputs["dwi"], result.dwi, result.affine, description="trialmri corrected DWI")
@@ -39,7 +44,7 @@ def correct_session_files(named: dict, outputs: dict, iterations: int = 2, title
         TotalReadoutTime=f.readout_s, FieldMismatchRMS={"before": f.mismatch_before, "after": f.mismatch_after},
         Combination=result.combination, MotionIterations=iterations, OutlierSlices=len(result.outliers),
         Resampling="once per volume: motion/eddy affine composed with the field displacement, trilinear, "
-                   "Jacobian-modulated"))
+                   "Jacobian-modulated", **layout))
     correction_plots.field_figure(f.field_hz, result.b0_before, result.b0_after, f.pe_axis,
                                   outputs["field_figure"], title)
     correction_plots.motion_figure(result.parameters, outputs["motion_figure"], title)

@@ -13,6 +13,10 @@ Steps (SPEC "DTI arm" 1-2, the native engine):
    equal to each series' Jacobian (a stretched series sampled that tissue more densely); otherwise
    the corrected series are concatenated. bvecs are rotated by each volume's rigid rotation.
 
+When the reverse phase encoding is a b0-only series (a field map in ``fmap/``: no bval or bvec,
+every volume a b0), it serves step 2 only: steps 3-4 run on the full DWI series alone, and the
+output is that series (its own gradient table, rotated); nothing is combined.
+
 Motion parameters are reported in world mm / degrees about the grid centre (``R = Rz Ry Rx``), with
 the eddy offset (linear in the diffusion gradient, fitted across volumes) taken out of the PE
 translation. Eddy terms are in Hz and Hz/mm along the index axes.
@@ -20,16 +24,19 @@ translation. Eddy terms are in Hz and Hz/mm along the index axes.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
+import nibabel as nib
 import numpy as np
 import pandas as pd
 from scipy import ndimage
 
 from trialmri import transforms
+from trialmri.bids.fieldmaps import require_dwi
 from trialmri.dwi import motion_eddy, susceptibility
 from trialmri.dwi.acqparams import Acquisition, check_pair, read_acquisition
-from trialmri.dwi.gradients import is_b0
+from trialmri.dwi.gradients import is_b0, series_gradients
 from trialmri.dwi.mask import brain_mask
 from trialmri.dwi.tensor_files import load_dwi
 from trialmri.grids import same_grid
@@ -46,6 +53,7 @@ class SeriesData:
     bvals: np.ndarray
     bvecs: np.ndarray  # (n, 3), FSL voxel frame
     acq: Acquisition
+    b0_only: bool = False  # a reverse-PE field map (no gradient files): serves the field only
 
 
 @dataclass
@@ -62,18 +70,35 @@ class Corrected:
     combination: str
     b0_before: dict
     b0_after: dict
-    transforms: list  # per input volume (all series in order): target voxel -> volume voxel
+    transforms: list  # per corrected volume (the full series in order): target voxel -> volume voxel
+    field_only: list = dataclasses.field(default_factory=list)  # names of b0-only series (field only)
+
+
+def load_b0_series(nii):
+    """``(image, data (X, Y, Z, N) float64)`` of a b0-only series; a 3-D image is one b0."""
+    image = nib.load(nii)
+    if image.ndim not in (3, 4):
+        raise ValueError(f"{nii}: a b0 series must be 3-D or 4-D, this image is {image.ndim}-D")
+    data = image.get_fdata(dtype=np.float64)
+    return image, data if data.ndim == 4 else data[..., None]
 
 
 def load_series(named: dict) -> tuple[list[SeriesData], np.ndarray]:
-    """``named``: series name → (nii, bval, bvec, json). Returns the series and the shared affine."""
+    """``named``: series name → (nii, bval, bvec, json); bval and bvec None for a b0-only series.
+    Returns the series and the shared affine."""
+    require_dwi(named)
     out, first = [], None
     for name, (nii, bval, bvec, sidecar) in named.items():
-        image, data, bvals, bvecs = load_dwi(nii, bval, bvec)
+        if bval is None and bvec is None:
+            image, data = load_b0_series(nii)
+            bvals, bvecs = series_gradients(None, None, data.shape[3])
+        else:
+            image, data, bvals, bvecs = load_dwi(nii, bval, bvec)
         if first is not None and not same_grid(image, first[1]):
             raise ValueError(f"{nii}: grid differs from {first[0]}; reverse-PE series must share one grid")
         first = first or (nii, image)
-        out.append(SeriesData(name, data.astype(np.float32), bvals, bvecs, read_acquisition(sidecar, image.shape)))
+        out.append(SeriesData(name, data.astype(np.float32), bvals, bvecs, read_acquisition(sidecar, image.shape),
+                              b0_only=bval is None and bvec is None))
     check_pair([s.acq for s in out])
     return out, first[1].affine
 
@@ -169,7 +194,8 @@ def motion_table(series: list[SeriesData], mats: list, affine: np.ndarray, spaci
 
 
 def correct_session(named: dict, iterations: int = 2, progress=None) -> Corrected:
-    """Correct one session's reverse-PE pair; ``named``: series name → (nii, bval, bvec, json)."""
+    """Correct one session's reverse-PE pair; ``named``: series name → (nii, bval, bvec, json), with
+    bval and bvec None for a b0-only series (it gives the field; the other series is corrected alone)."""
     say = progress or (lambda message: None)
     series, affine = load_series(named)
     spacing = np.linalg.norm(affine[:3, :3], axis=0)
@@ -180,6 +206,8 @@ def correct_session(named: dict, iterations: int = 2, progress=None) -> Correcte
     say("field")
     field = susceptibility.estimate_field(before[by_sign[1].name], before[by_sign[-1].name], acq.pe_axis,
                                           acq.readout_s)
+    field_only = [s for s in series if s.b0_only]
+    series = [s for s in series if not s.b0_only]  # motion, eddy, resampling: the full DWI series
     unwarped = np.concatenate([susceptibility.unwarp(s.data, field.displacement_vox, s.acq.pe_axis, s.acq.pe_sign)
                                for s in series], axis=-1)
     bvals = np.concatenate([s.bvals for s in series])
@@ -205,7 +233,13 @@ def correct_session(named: dict, iterations: int = 2, progress=None) -> Correcte
     resampled = [resample_series(s, mats[starts[k]:starts[k + 1]], field.displacement_vox)
                  for k, s in enumerate(series)]
     after = {s.name: images[..., is_b0(s.bvals)].mean(-1) for s, (images, _) in zip(series, resampled)}
-    if gradient_tables_match(series):
+    after.update({s.name: susceptibility.unwarp(s.data, field.displacement_vox, s.acq.pe_axis, s.acq.pe_sign)
+                  .mean(-1) for s in field_only})
+    if field_only:
+        dwi, out_bvecs, out_bvals = resampled[0][0], rotated, bvals
+        combination = (f"the {series[0].name} series alone (the {', '.join(s.name for s in field_only)} "
+                       f"b0-only series gave the field only)")
+    elif gradient_tables_match(series):
         n = series[0].data.shape[-1]
         (first, w1), (second, w2) = resampled
         total = w1 + w2
@@ -220,4 +254,4 @@ def correct_session(named: dict, iterations: int = 2, progress=None) -> Correcte
         dwi, out_bvecs, out_bvals = np.concatenate([images for images, _ in resampled], -1), rotated, bvals
         combination = "concatenated (the series' gradient tables differ)"
     return Corrected(dwi.astype(np.float32), out_bvals, out_bvecs, affine, field, parameters, outliers,
-                     combination, before, after, mats)
+                     combination, before, after, mats, [s.name for s in field_only])

@@ -43,6 +43,14 @@ def read_fsl_gradients(bval_path, bvec_path, n_volumes: int | None = None) -> tu
     return bvals, bvecs
 
 
+def series_gradients(bval_path, bvec_path, n_volumes: int) -> tuple[np.ndarray, np.ndarray]:
+    """A series' ``(bvals (N,), bvecs (N, 3))``; a b0-only series (the reverse-PE b0s of ``fmap/``:
+    no bval or bvec, both paths None) is ``n_volumes`` b0s."""
+    if bval_path is None and bvec_path is None:
+        return np.zeros(n_volumes), np.zeros((n_volumes, 3))
+    return read_fsl_gradients(bval_path, bvec_path, n_volumes=n_volumes)
+
+
 def read_bvals(bval_path) -> np.ndarray:
     """b-values (N,) in s/mm² from an FSL ``.bval`` (one row; one column is accepted)."""
     bvals = np.loadtxt(bval_path, ndmin=2)

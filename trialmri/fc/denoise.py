@@ -79,7 +79,7 @@ def denoise_session(img: nib.Nifti1Image, mask: np.ndarray, session: SessionConf
     if strategy.smoothing_fwhm_mm:
         img = smooth_img(img, strategy.smoothing_fwhm_mm)
     operator = cleaning_operator(session, strategy, tr_s)
-    data = masked_series(np.asanyarray(img.dataobj), mask).astype(np.float32)
+    data = brain_series(img, mask)
     # L @ X = L @ (X - 1 m) + (L 1) m: centring first keeps float32 precise (BOLD mean >> its SD)
     mean = data.mean(axis=0, dtype=np.float64)
     data -= mean.astype(np.float32)
@@ -88,6 +88,11 @@ def denoise_session(img: nib.Nifti1Image, mask: np.ndarray, session: SessionConf
     if np.abs(carried).max() > 1e-9:
         out += np.outer(carried.astype(np.float32), mean.astype(np.float32))
     return out
+
+
+def brain_series(img: nib.Nifti1Image, mask: np.ndarray) -> np.ndarray:
+    """In-mask BOLD (n_t, n_mask_voxels) float32, scaled values, voxels in C order."""
+    return masked_series(np.asanyarray(img.dataobj), mask).astype(np.float32, copy=False)
 
 
 def masked_series(data: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -1,6 +1,7 @@
 """File-level denoising of one session: fMRIPrep BOLD (+ confounds beside it, + brain mask) in;
 the cleaned 4-D series (kept volumes only, float32, 0 outside the mask), the mask used and the
-per-volume censoring table out, with a summary for the JSON sidecar.
+per-volume censoring table out, with a summary for the JSON sidecar (``ComputedConfounds``: the
+confound columns the table lacked and trialmri computed, and how).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 
 from trialmri import __version__
 from trialmri.fc.confounds import load_session_confounds, too_few_volumes
-from trialmri.fc.denoise import brain_mask, denoise_session, repetition_time
+from trialmri.fc.denoise import brain_mask, brain_series, denoise_session, repetition_time
 from trialmri.fc.strategy import DenoiseStrategy
 from trialmri.io import save_nifti, write_tsv
 
@@ -31,8 +32,8 @@ def denoise_files(bold_path, strategy: DenoiseStrategy, out_bold, out_mask, out_
     if img.ndim != 4:
         raise ValueError(f"{bold_path}: a 4-D BOLD series is needed, got {img.ndim}-D {img.shape}")
     tr = repetition_time(img, bold_path)
-    session = load_session_confounds(bold_path, strategy)
     mask = brain_mask(img, mask_path)
+    session = load_session_confounds(bold_path, strategy, lambda: brain_series(img, mask))
     excluded = too_few_volumes(session, strategy)
     cleaned = np.zeros((1, int(mask.sum())), dtype=np.float32)
     if excluded is None:
@@ -51,6 +52,7 @@ def denoise_files(bold_path, strategy: DenoiseStrategy, out_bold, out_mask, out_
     fd = session.table["framewise_displacement"]
     return {"Sources": [str(bold_path)], "RepetitionTime": tr,
             "Strategy": strategy.describe(),
+            "ComputedConfounds": session.computed,
             "VolumesTotal": session.n_volumes, "VolumesKept": session.n_kept,
             "MeanFramewiseDisplacement_mm": float(np.nanmean(fd)) if fd.notna().any() else None,
             "BrainMask": "fMRIPrep desc-brain mask" if mask_path else "nilearn compute_epi_mask",

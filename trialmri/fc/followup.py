@@ -48,14 +48,15 @@ def _groups(frame: pd.DataFrame, by: list[str]):
         yield dict(zip(by, key if isinstance(key, tuple) else (key,))), part
 
 
-def fit_models(table: pd.DataFrame, response: str, rhs: str, by: list[str], quantitative=()) -> dict:
+def fit_models(table: pd.DataFrame, response: str, rhs: str, by: list[str], quantitative=(), center=()) -> dict:
     """One ROI mixed model per ``by`` group of ``table``: anova, coefficients, emmeans tables with
     the ``by`` columns first plus ``n_rows``, ``n_subjects``; a model the data cannot estimate gets
-    one anova row with ``note`` saying why."""
+    one anova row with ``note`` saying why. ``center``: quantitative covariates, centred at their
+    mean over each model's rows (``trialmri.lme.covariates``)."""
     out = {"anova": [], "coefficients": [], "emmeans": []}
     for key, part in _groups(table, by):
         try:
-            fit = fit_roi_lme(part, f"{response} ~ {rhs}", "subject", quantitative)
+            fit = fit_roi_lme(part, f"{response} ~ {rhs}", "subject", quantitative, center=center)
         except NotEstimable as err:
             out["anova"].append(pd.DataFrame([{**key, "n_rows": len(part), "n_subjects": part.subject.nunique(),
                                                "note": f"not estimated: {err}"}]))
@@ -80,14 +81,14 @@ def fit_models(table: pd.DataFrame, response: str, rhs: str, by: list[str], quan
 def clinical_table(phenotype: pd.DataFrame, participants: pd.DataFrame, columns: dict, sessions, groups,
                    measures: dict[str, str]) -> pd.DataFrame:
     """One row per subject x session (labels in ``sessions``) of the sessions tables: KEYS plus each
-    measure (our name -> sessions-table column, ``phenotype.sessions`` in config) as numbers.
+    measure (our name -> column of the scores table, ``phenotype.scores`` in config) as numbers.
 
     ``columns``: participants.tsv columns of ``group`` and ``order``. Subjects whose group is not
     one of ``groups`` are left out (the input checks list them). Values are never imputed."""
     absent = [col for col in measures.values() if col not in phenotype.columns]
     if absent:
-        raise ValueError(f"the sessions tables (sub-*_sessions.tsv) have no column {', '.join(absent)}; "
-                         "name the right columns in config phenotype.sessions")
+        raise ValueError(f"the scores table has no column {', '.join(absent)}; define these scores in "
+                         "config phenotype.scores")
     people = by_subject(participants)
     table = pd.DataFrame({
         "subject": phenotype.participant_id.astype(str).str.removeprefix("sub-"),

@@ -2,8 +2,10 @@
 
 Variables (the names the group formula uses): ``group`` (participants.tsv, e.g. HV / TRD),
 ``treatment`` (the session label, e.g. ketamine / placebo), ``order`` (the infusion order in
-participants.tsv, e.g. KP / PK). A session is left out, with its reason, when the subject-level
-step excluded it, or a variable the formula needs is missing or not a configured label.
+participants.tsv, e.g. KP / PK), and the covariates (``trialmri.lme.covariates``: participants.tsv
+columns, one column each after ``order``). A session is left out, with its reason, when the
+subject-level step excluded it, a variable the formula needs is missing or not a configured
+label, or a covariate is missing.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ import numpy as np
 import pandas as pd
 
 from trialmri.bids.phenotype import by_subject
+from trialmri.lme.covariates import as_covariates, subject_values
 from trialmri.lme.design import parse_formula
 
 VARIABLES = ("group", "treatment", "order")
+SESSION_COLUMNS = ["subject", "session", *VARIABLES, "used", "reason"]  # covariates come before used
 
 
 def formula_variables(formula: str) -> list[str]:
@@ -38,13 +42,20 @@ def model_terms(formula: str) -> list[str]:
 
 
 def group_sessions(keys, sidecars, participants: pd.DataFrame | None, columns: dict, groups,
-                   needed) -> pd.DataFrame:
-    """One row per (subject, session) of ``keys``: the variables, ``used`` and ``reason``.
+                   needed, covariates=()) -> pd.DataFrame:
+    """One row per (subject, session) of ``keys``: the variables, the covariates, ``used`` and
+    ``reason``.
 
     ``sidecars``: each session's seed-map sidecar (its ``Excluded``); ``columns``: participants.tsv
-    column of ``group`` and ``order``; ``groups``: the configured group labels.
+    column of ``group`` and ``order``; ``groups``: the configured group labels; ``covariates``:
+    ``Covariate``s (or their params dicts) of the group model.
     """
     people = by_subject(participants) if participants is not None else pd.DataFrame()
+    covariates = as_covariates(covariates)
+    if covariates and participants is None:
+        raise ValueError("the group model has covariates but the dataset has no participants.tsv")
+    subjects = [subject for subject, _ in keys]
+    values = {c.column: subject_values(participants, subjects, c) for c in covariates}
     rows = []
     for (subject, session), sidecar in zip(keys, sidecars):
         excluded = json.loads(Path(sidecar).read_text()).get("Excluded")
@@ -61,8 +72,18 @@ def group_sessions(keys, sidecars, participants: pd.DataFrame | None, columns: d
                       f"the configured groups {list(groups)}")
         elif "order" in needed and row["order"] is None:
             reason = f"infusion order missing in participants.tsv column {columns['order']!r}"
+        for cov in covariates:
+            row[cov.column] = values[cov.column].iloc[len(rows)]
+            if not reason and pd.isna(row[cov.column]):
+                reason = f"covariate {cov.column!r} missing in participants.tsv"
         rows.append({**row, "used": not reason, "reason": reason})
-    return pd.DataFrame(rows, columns=["subject", "session", "group", "treatment", "order", "used", "reason"])
+    order = [*SESSION_COLUMNS[:-2], *(c.column for c in covariates), *SESSION_COLUMNS[-2:]]
+    return pd.DataFrame(rows, columns=order)
+
+
+def covariate_columns(sessions: pd.DataFrame) -> list[str]:
+    """The covariate columns of a sessions table (every column besides ``SESSION_COLUMNS``)."""
+    return [c for c in sessions.columns if c not in SESSION_COLUMNS]
 
 
 def group_mask(mask_paths) -> tuple[np.ndarray, np.ndarray]:
@@ -79,12 +100,13 @@ def group_mask(mask_paths) -> tuple[np.ndarray, np.ndarray]:
 
 
 def seed_table(sessions: pd.DataFrame, maps: dict, variables) -> pd.DataFrame:
-    """The 3dLME-style data table of one seed: subject, variables, InputFile (absolute paths).
+    """The 3dLME-style data table of one seed: subject, variables, the covariates of ``sessions``,
+    InputFile (absolute paths).
 
     ``maps``: {(subject, session): z-map path} for every session; only ``used`` rows enter.
     """
     used = sessions[sessions["used"].astype(str).str.lower() == "true"]
-    table = used[["subject", *variables]].copy()
+    table = used[["subject", *variables, *covariate_columns(sessions)]].copy()
     table["InputFile"] = [str(Path(maps[(s, ses)]).resolve()) for s, ses in zip(used["subject"], used["session"])]
     return table.reset_index(drop=True)
 

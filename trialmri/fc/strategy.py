@@ -4,7 +4,8 @@ Config ``rsfmri.denoise`` (see config/config.yaml) names the confounds as nilear
 ``load_confounds`` does: ``motion`` basic (6 parameters) / power2 / derivatives (12) / full (24);
 ``wm_csf`` and ``global_signal`` null (off) or the same four levels; ``scrub`` censors volumes with
 framewise displacement (mm) or standardized DVARS above a threshold plus kept segments shorter than
-``min_segment`` volumes (Power et al. 2014). ``band_pass_hz`` [low, high] is a Butterworth filter
+``min_segment`` volumes (Power et al. 2014); a null threshold switches that rule off, and its
+column is then not needed. ``band_pass_hz`` [low, high] is a Butterworth filter
 in ``nilearn.signal.clean`` (so the fMRIPrep cosine regressors are not added); ``detrend`` removes
 a linear trend; ``smoothing_fwhm_mm`` is a Gaussian kernel applied before masking.
 """
@@ -16,6 +17,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 LEVELS = ("basic", "power2", "derivatives", "full")
+SUFFIXES = {"basic": [], "power2": ["_power2"], "derivatives": ["_derivative1"],
+            "full": ["_derivative1", "_power2", "_derivative1_power2"]}  # nilearn's add_suffix
 
 
 @dataclass(frozen=True)
@@ -66,14 +69,18 @@ class DenoiseStrategy:
 
     @property
     def confound_columns_needed(self) -> list[str]:
-        """fMRIPrep confound columns this strategy reads (base names; derivatives/powers follow)."""
-        cols = ["trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z"]
+        """fMRIPrep confound columns this strategy reads, expansions included (nilearn's names:
+        ``X_derivative1``, ``X_power2``, ``X_derivative1_power2`` by level); the scrub columns only
+        for the thresholds that are set."""
+        cols = expanded(["trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z"], self.motion)
         if self.wm_csf:
-            cols += ["white_matter", "csf"]
+            cols += expanded(["white_matter", "csf"], self.wm_csf)
         if self.global_signal:
-            cols += ["global_signal"]
-        if self.scrubs:
-            cols += ["framewise_displacement", "std_dvars"]
+            cols += expanded(["global_signal"], self.global_signal)
+        if self.fd_threshold_mm is not None:
+            cols += ["framewise_displacement"]
+        if self.std_dvars_threshold is not None:
+            cols += ["std_dvars"]
         return cols
 
     def load_confounds_kwargs(self) -> dict:
@@ -105,8 +112,21 @@ class DenoiseStrategy:
                 # loops over voxels in Python, ~300x slower)
                 "butterworth__copy": True}
 
+    @property
+    def scrub_columns_unused(self) -> list[str]:
+        """Scrub columns whose threshold is null: nilearn's scrub reads both, so an absent one is
+        given as n/a (never above a threshold)."""
+        return ([] if not self.scrubs else
+                [c for c, t in (("framewise_displacement", self.fd_threshold_mm),
+                                ("std_dvars", self.std_dvars_threshold)) if t is None])
+
     def describe(self) -> dict:
         """The strategy as JSON-ready metadata for output sidecars."""
         out = asdict(self)
         out["band_pass_hz"] = list(self.band_pass_hz) if self.band_pass_hz is not None else None
         return out
+
+
+def expanded(bases: list[str], level: str) -> list[str]:
+    """``bases`` and their expansions at ``level``, in fMRIPrep's naming, base by base."""
+    return [b + s for b in bases for s in ["", *SUFFIXES[level]]]

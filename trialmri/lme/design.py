@@ -8,15 +8,17 @@ are ordered as R's ``terms()`` orders them: by degree, then by first appearance.
 Coding: a factor with levels L1 < ... < Lk (sorted as R sorts character levels) gets k - 1
 sum-to-zero columns named ``<var>1`` ... ``<var>k-1``: column j is +1 for level j, -1 for the last
 level, 0 otherwise. A quantitative variable (3dLME's ``-qVars``) is one column named as the
-variable, entered as given (not centred). Interaction columns are products, the first variable's
-columns varying fastest (R: ``group1:treatment1``).
+variable, entered as given, or minus its centre where ``centers`` names it (3dLME's
+``-qVarCenters``; a centre of None is the variable's mean over the table's rows, what 3dLME uses
+without ``-qVarCenters``: ``trialmri.lme.covariates``). Interaction columns are products, the
+first variable's columns varying fastest (R: ``group1:treatment1``).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -42,6 +44,7 @@ class Design:
     assign: np.ndarray
     levels: dict[str, list[str]]
     formula: str
+    centers: dict[str, float] = field(default_factory=dict)
 
     def term_columns(self, term: str) -> np.ndarray:
         return np.flatnonzero(self.assign == self.terms.index(term))
@@ -83,15 +86,21 @@ def parse_formula(formula: str) -> list[tuple[str, ...]]:
     return sorted(terms, key=len)  # stable: by degree, then first appearance
 
 
-def _variable_block(values: pd.Series, name: str, levels: list[str] | None) -> tuple[np.ndarray, list[str]]:
+def quantitative_values(values: pd.Series, name: str) -> np.ndarray:
+    """A quantitative variable's values as float64; a non-numeric value is an error naming it."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.isna().any():
+        bad = values[numbers.isna()].iloc[0]
+        raise ValueError(f"quantitative variable {name!r} has the non-numeric value {bad!r}")
+    return numbers.to_numpy(float)
+
+
+def _variable_block(values: pd.Series, name: str, levels: list[str] | None,
+                    center: float = 0.0) -> tuple[np.ndarray, list[str]]:
     """Coded columns of one variable: sum-to-zero columns of a factor with ``levels``, or the
-    numeric values of a quantitative variable (``levels`` None)."""
+    numeric values of a quantitative variable (``levels`` None) minus ``center``."""
     if levels is None:
-        numbers = pd.to_numeric(values, errors="coerce")
-        if numbers.isna().any():
-            bad = values[numbers.isna()].iloc[0]
-            raise ValueError(f"quantitative variable {name!r} has the non-numeric value {bad!r}")
-        return numbers.to_numpy(float)[:, None], [name]
+        return (quantitative_values(values, name) - center)[:, None], [name]
     codes = values.astype(str).to_numpy()
     unknown = sorted(set(codes) - set(levels))
     if unknown:
@@ -102,10 +111,11 @@ def _variable_block(values: pd.Series, name: str, levels: list[str] | None) -> t
     return cols, [f"{name}{j + 1}" for j in range(len(levels) - 1)]
 
 
-def _columns(table: pd.DataFrame, terms, levels: dict) -> tuple[np.ndarray, list[str], list[int]]:
-    """Design columns of ``terms`` over ``table`` (factors in ``levels``, others quantitative)."""
+def _columns(table: pd.DataFrame, terms, levels: dict, centers: dict) -> tuple[np.ndarray, list[str], list[int]]:
+    """Design columns of ``terms`` over ``table`` (factors in ``levels``, others quantitative,
+    minus their ``centers``)."""
     variables = list(dict.fromkeys(v for t in terms for v in t))
-    blocks = {v: _variable_block(table[v], v, levels.get(v)) for v in variables}
+    blocks = {v: _variable_block(table[v], v, levels.get(v), centers.get(v, 0.0)) for v in variables}
     columns = [np.ones((len(table), 1))]
     names = [INTERCEPT]
     assign = [0]
@@ -125,12 +135,13 @@ def _columns(table: pd.DataFrame, terms, levels: dict) -> tuple[np.ndarray, list
 
 def design_rows(design: Design, table: pd.DataFrame) -> np.ndarray:
     """Rows of ``design``'s X for new data (e.g. a reference grid), coded with the fitted levels."""
-    return _columns(table, parse_formula(design.formula), design.levels)[0]
+    return _columns(table, parse_formula(design.formula), design.levels, design.centers)[0]
 
 
-def build_design(table: pd.DataFrame, formula: str, quantitative=()) -> Design:
+def build_design(table: pd.DataFrame, formula: str, quantitative=(), centers=None) -> Design:
     """Design matrix of ``formula`` over ``table``; variables in ``quantitative`` are covariates,
-    every other variable is a factor (as 3dLME's ``-qVars``)."""
+    every other variable is a factor (as 3dLME's ``-qVars``). ``centers``: quantitative variable ->
+    the value subtracted from it, None for its mean over the table's rows (3dLME's default)."""
     terms = parse_formula(formula)
     variables = list(dict.fromkeys(v for t in terms for v in t))
     missing = [v for v in variables if v not in table.columns]
@@ -149,7 +160,14 @@ def build_design(table: pd.DataFrame, formula: str, quantitative=()) -> Design:
             if len(levels[v]) < 2:
                 raise NotEstimable(f"factor {v!r} has one level ({levels[v][0]!r}) in the table; a term "
                                    "needs two or more levels (drop it from the formula)")
-    X, names, assign = _columns(table, terms, levels)
+    centred = {}
+    for v, center in (centers or {}).items():
+        if v not in quantitative:
+            raise ValueError(f"centre given for {v!r}, which is not a quantitative variable "
+                             f"({', '.join(quantitative) or 'none'}); centre only -qVars variables")
+        if v in variables:
+            centred[v] = float(np.mean(quantitative_values(table[v], v)) if center is None else center)
+    X, names, assign = _columns(table, terms, levels, centred)
     term_labels = [INTERCEPT] + [":".join(t) for t in terms]
     for j in range(1, X.shape[1] + 1):
         if np.linalg.matrix_rank(X[:, :j]) < j:
@@ -159,4 +177,4 @@ def build_design(table: pd.DataFrame, formula: str, quantitative=()) -> Design:
                 "factor-level combination has no rows, or the term is confounded with earlier ones, e.g. "
                 "every subject of a group has the same order); drop the term from the formula or add data")
     return Design(X=X, columns=names, terms=term_labels,
-                  assign=np.asarray(assign), levels=levels, formula=formula)
+                  assign=np.asarray(assign), levels=levels, formula=formula, centers=centred)

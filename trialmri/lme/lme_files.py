@@ -134,11 +134,29 @@ def _to_grid(mask: np.ndarray, values: np.ndarray, fill: float) -> np.ndarray:
     return out
 
 
+def qvar_centers(table: pd.DataFrame, table_path, quantitative, centers=None) -> dict:
+    """{variable: centre} of the quantitative variables (3dLME's ``-qVars``/``-qVarCenters``):
+    ``centers`` in their order, else None (the mean over the table's rows, 3dLME's default).
+    A variable that is not a column of the table is an error naming it and the columns."""
+    for name in quantitative:
+        if name not in table.columns:
+            raise ValueError(f"--qvars names {name!r}, not a column of the data table {table_path} (columns: "
+                             f"{', '.join(map(str, table.columns))})")
+    if centers is None:
+        return dict.fromkeys(quantitative)
+    if len(centers) != len(quantitative):
+        raise ValueError(f"--qvar-centers gives {len(centers)} centre(s) for {len(quantitative)} --qvars "
+                         f"variable(s) ({', '.join(quantitative) or 'none'}); give one per variable, in order")
+    return dict(zip(quantitative, centers))
+
+
 def run_lme_files(table_path, formula: str, random: str, out_prefix: str, mask_path=None,
-                  quantitative=(), residuals: bool = True, progress: bool = False) -> dict:
-    """Fit the data table's maps and write the outputs; returns the JSON it wrote."""
+                  quantitative=(), residuals: bool = True, progress: bool = False, centers=None) -> dict:
+    """Fit the data table's maps and write the outputs; returns the JSON it wrote. Quantitative
+    variables are centred at ``centers`` (one per variable) or, by default, at their mean over the
+    table's rows, as 3dLME centres ``-qVars``."""
     table = read_data_table(table_path, random)
-    design = build_design(table, formula, quantitative)
+    design = build_design(table, formula, quantitative, qvar_centers(table, table_path, quantitative, centers))
     Y, mask, affine = load_maps(list(table[INPUT_COLUMN]), mask_path)
     fit = fit_voxels(Y, design, table[random].to_numpy(), residuals=residuals, progress=progress)
     vols = stats_volumes(fit, random)
@@ -165,6 +183,7 @@ def run_lme_files(table_path, formula: str, random: str, out_prefix: str, mask_p
         "n_subjects": int(subjects),
         "levels": design.levels,
         "quantitative": list(quantitative),
+        "qvar_centers": design.centers,
         "voxels": {MASK_CODES[code + 1]: n for code, n in
                    zip(REASONS, [int(np.sum(fit.reason == c)) for c in REASONS])},
         "voxels_boundary": int(np.sum(fit.boundary & (fit.reason == 0))),

@@ -16,8 +16,8 @@ import pandas as pd
 
 from trialmri.dwi.acqparams import read_acquisition
 from trialmri.dwi.gradients import is_b0, unit_length_ok
-from trialmri.fc.confounds import load_session_confounds, missing_columns, too_few_volumes
-from trialmri.fc.denoise import repetition_time
+from trialmri.fc.confounds import column_plan, load_session_confounds, too_few_volumes
+from trialmri.fc.denoise import brain_mask, brain_series, repetition_time
 from trialmri.fc.strategy import DenoiseStrategy
 from trialmri.grids import same_grid
 from trialmri.qc.image_data import scan_data
@@ -33,7 +33,7 @@ class _Rows:
         return ok
 
 
-def _header(rows: _Rows, session, path, ndim: int):
+def _header(rows: _Rows, session, path, ndim: int | tuple[int, ...]):
     try:
         img = nib.load(path)
         shape = img.shape
@@ -42,8 +42,10 @@ def _header(rows: _Rows, session, path, ndim: int):
         return None
     if not rows.add(session, path, "readable", True):
         return None
-    if not rows.add(session, path, f"{ndim}-D", len(shape) == ndim,
-                    f"image is {len(shape)}-D {shape}, a {ndim}-D image is needed"):
+    ndims = (ndim,) if isinstance(ndim, int) else ndim
+    label = " or ".join(f"{n}-D" for n in ndims)
+    if not rows.add(session, path, label, len(shape) in ndims,
+                    f"image is {len(shape)}-D {shape}, a {label} image is needed"):
         return None
     scan = scan_data(path, img)
     problem = (f"the data cannot be read to the end ({scan.error})" if scan.error else
@@ -59,6 +61,10 @@ def _header(rows: _Rows, session, path, ndim: int):
 
 
 def _check_dwi(rows: _Rows, session: str, parts: dict[str, str]):
+    if "bval" not in parts:  # a b0-only reverse-PE series from fmap/ (trialmri.bids.fieldmaps)
+        img = _header(rows, session, parts["nii"], (3, 4))
+        _check_acquisition(rows, session, parts["json"], img)
+        return img
     img = _header(rows, session, parts["nii"], 4)
     n_vol = img.shape[3] if img is not None else None
     try:
@@ -83,14 +89,18 @@ def _check_dwi(rows: _Rows, session: str, parts: dict[str, str]):
     if bvals is not None and bvecs is not None and len(bvals) == bvecs.shape[1]:
         rows.add(session, parts["bvec"], "unit b-vectors", unit_length_ok(bvals, bvecs.T),
                  _bvec_problem(bvals, bvecs.T))
-    # the same reader the corrections use: PE direction, readout (or its echo-spacing fallback)
+    _check_acquisition(rows, session, parts["json"], img)
+    return img
+
+
+def _check_acquisition(rows: _Rows, session: str, json_path: str, img) -> None:
+    """The same reader the corrections use: PE direction, readout (or its echo-spacing fallback)."""
     try:
-        read_acquisition(parts["json"], img.shape if img is not None else ())
+        read_acquisition(json_path, img.shape if img is not None else ())
         ok, message = True, ""
     except (OSError, ValueError) as err:
         ok, message = False, str(err)
-    rows.add(session, parts["json"], "acquisition parameters", ok, message)
-    return img
+    rows.add(session, json_path, "acquisition parameters", ok, message)
 
 
 def _bvec_problem(bvals: np.ndarray, bvecs: np.ndarray) -> str:
@@ -105,8 +115,9 @@ def _bvec_problem(bvals: np.ndarray, bvecs: np.ndarray) -> str:
             f"{', '.join(map(str, volumes[:10]))}{' ...' if len(volumes) > 10 else ''} do not")
 
 
-def _check_repetition_time(rows: _Rows, session: str, path: str, img, tr_s: float | None) -> None:
-    """The BOLD's TR (header pixdim[4]) is the configured one (within 1 ms)."""
+def _check_repetition_time(rows: _Rows, session: str, path: str, img, tr_s: float | None,
+                           source: str = "config rsfmri.repetition_time_s") -> None:
+    """The BOLD's TR (header pixdim[4]) is ``tr_s`` (within 1 ms), which ``source`` names."""
     if tr_s is None:
         return
     try:
@@ -115,19 +126,21 @@ def _check_repetition_time(rows: _Rows, session: str, path: str, img, tr_s: floa
         rows.add(session, path, "repetition time", False, str(err))
         return
     rows.add(session, path, "repetition time", abs(found - tr_s) <= 1e-3,
-             f"TR is {found:g} s but config rsfmri.repetition_time_s is {tr_s:g} s; check the run, "
-             "or set the config to the TR of this study")
+             f"TR is {found:g} s but {source} is {tr_s:g} s; check the run, or set config "
+             "rsfmri.repetition_time_s to the TR of this study")
 
 
 def check_subject(subject: str, files: dict[str, str], denoise: DenoiseStrategy | None = None,
-                  bold_tr_s: float | None = None) -> pd.DataFrame:
+                  bold_tr_s: float | None = None,
+                  tr_source: str = "config rsfmri.repetition_time_s") -> pd.DataFrame:
     """Checks of every input file of ``subject`` (roles as from ``Inventory.subject_files``).
 
     With ``denoise`` (the rsfMRI strategy), each BOLD session's confounds table is also checked
-    for the columns the strategy needs and for enough volumes left after censoring. With
+    for the columns the strategy needs (or trialmri can compute: ``table.attrs["notes"]`` says
+    which) and for enough volumes left after censoring. With
     ``bold_tr_s`` (s), each BOLD's repetition time must be that.
     """
-    rows = _Rows(subject)
+    rows, notes = _Rows(subject), []
     series: dict[str, dict[str, dict[str, str]]] = {}
     bold: dict[str, dict[str, str]] = {}
     for role, path in files.items():
@@ -151,7 +164,7 @@ def check_subject(subject: str, files: dict[str, str], denoise: DenoiseStrategy 
     for ses, parts in sorted(bold.items()):
         img = _header(rows, ses, parts["bold"], 4)
         if img is not None:
-            _check_repetition_time(rows, ses, parts["bold"], img, bold_tr_s)
+            _check_repetition_time(rows, ses, parts["bold"], img, bold_tr_s, tr_source)
         try:
             n_rows = len(pd.read_csv(parts["confounds"], sep="\t"))
             ok = img is None or n_rows == img.shape[3]
@@ -161,19 +174,32 @@ def check_subject(subject: str, files: dict[str, str], denoise: DenoiseStrategy 
             rows.add(ses, parts["confounds"], "readable", False, f"cannot read table ({err})")
             continue
         if denoise is not None and ok:
-            _check_censoring(rows, ses, parts, denoise)
-    return pd.DataFrame(rows.rows, columns=COLUMNS)
+            notes += _check_censoring(rows, ses, parts, denoise, img)
+    table = pd.DataFrame(rows.rows, columns=COLUMNS)
+    table.attrs["notes"] = notes
+    return table
 
 
-def _check_censoring(rows: _Rows, session: str, parts: dict[str, str], strategy: DenoiseStrategy) -> None:
-    """The confounds table has what the strategy reads, and censoring leaves enough volumes."""
-    missing = missing_columns(parts["confounds"], strategy)
+def _check_censoring(rows: _Rows, session: str, parts: dict[str, str], strategy: DenoiseStrategy,
+                     img) -> list[str]:
+    """The confounds table has what the strategy reads or trialmri can compute (DVARS from the BOLD
+    ``img`` in its brain mask, as the denoising will), and censoring leaves enough volumes.
+    Returns notes on the columns computed."""
+    computable, missing = column_plan(parts["confounds"], strategy, from_bold=img is not None)
     if not rows.add(session, parts["confounds"], "denoising columns", not missing,
-                    f"no column(s) {', '.join(missing)}, which config rsfmri.denoise needs; use fMRIPrep's "
-                    "full confounds table or change the strategy"):
-        return
-    reason = too_few_volumes(load_session_confounds(parts["bold"], strategy), strategy)
+                    f"no column(s) {', '.join(missing)}, which config rsfmri.denoise needs and trialmri cannot "
+                    "compute from the table; use fMRIPrep's full confounds table or change the strategy"):
+        return []
+    series = None if img is None else lambda: brain_series(img, brain_mask(img, parts.get("mask")))
+    try:
+        session_confounds = load_session_confounds(parts["bold"], strategy, series)
+    except ValueError as err:  # a brain mask off the BOLD grid, an all-constant BOLD
+        rows.add(session, parts["confounds"], "volumes after censoring", False, str(err))
+        return []
+    reason = too_few_volumes(session_confounds, strategy)
     rows.add(session, parts["confounds"], "volumes after censoring", reason is None, reason or "")
+    return [f"ses-{session}: {Path(parts['confounds']).name} lacks {column}; trialmri computes it: {how}"
+            for column, how in computable.items()]
 
 
 def failures_as_exclusions(qc: pd.DataFrame, step: str = INPUT_QC_STEP) -> pd.DataFrame:

@@ -19,15 +19,18 @@ DTI_SESSION_KEYS = ("madrs", "qids_sr")
 RS_SESSION_KEYS = ("crp_day1", "madrs_day2", "madrs_day10", "shaps_day2", "shaps_day10")
 
 
-def check_phenotype(participants: pd.DataFrame | None, sessions: pd.DataFrame, columns: dict,
-                    arms: dict[str, dict]) -> pd.DataFrame:
+def check_phenotype(participants: pd.DataFrame | None, scores: pd.DataFrame, columns: dict,
+                    arms: dict[str, dict], sources: dict[str, str] | None = None) -> pd.DataFrame:
     """Rows ``subject, session, file, check, status, message`` (see :mod:`trialmri.qc.inputs`).
 
-    ``columns`` is the config's ``phenotype`` block; ``arms`` maps ``dti`` / ``rsfmri`` to
-    ``{"subjects": [...], "sessions": [...]}`` plus, optionally, the keys the arm's analyses read
-    (``participant_keys``, ``session_keys``: phenotype keys or column names; default the study's).
+    ``scores`` is the long scores table (:func:`trialmri.bids.scores.load_scores`: a column per
+    score name); ``columns`` the config's ``phenotype`` block; ``arms`` maps ``dti`` / ``rsfmri`` to
+    ``{"subjects": [...], "sessions": [...]}`` plus, optionally, ``group_column`` and the keys the
+    arm's analyses read (``participant_keys``: phenotype.participants keys or column names;
+    ``session_keys``: score names; default the study's). ``sources``: score name -> where it is read.
     """
     rows: list[dict] = []
+    sources = sources or {}
 
     def add(*args):
         rows.append(qc_row(*args))
@@ -46,25 +49,26 @@ def check_phenotype(participants: pd.DataFrame | None, sessions: pd.DataFrame, c
         part_keys = info.get("participant_keys", specs[arm][0])
         ses_keys = info.get("session_keys", specs[arm][1])
         for key in part_keys:
-            col = columns["participants"].get(key, key)
+            col = info.get("group_column") if key == "group" and info.get("group_column") else \
+                columns["participants"].get(key, key)
+            config_key = f"{arm}.groups.column" if key == "group" else f"phenotype.participants.{key}"
             add("n/a", "n/a", "participants.tsv", f"column {col}", col in participants,
-                f"no column {col!r} for the {arm} arm; rename it or set phenotype.participants.{key}")
-        for key in ses_keys:
-            col = columns["sessions"].get(key, key)
-            present = col in sessions
-            add("n/a", "n/a", "sub-*_sessions.tsv", f"column {col}", present,
-                f"no column {col!r} in any sessions table for the {arm} arm; "
-                f"rename it or set phenotype.sessions.{key}")
+                f"no column {col!r} for the {arm} arm; rename it or set {config_key}")
+        table = scores.set_index(["participant_id", "session_id"])
+        for name in ses_keys:
+            where = sources.get(name, name)
+            present = name in scores and scores[name].notna().any()
+            add("n/a", "n/a", where.split(":")[0], f"score {name}", present,
+                f"no value of score {name} ({where}) for any session; check config phenotype.scores.{name}")
             if not present:
                 continue
-            table = sessions.set_index(["participant_id", "session_id"])[col]
             for sub in info["subjects"]:
                 for ses in info["sessions"]:
                     key_ = (f"sub-{sub}", f"ses-{ses}")
-                    value = table.get(key_) if key_ in table.index else None
+                    value = table[name].get(key_) if key_ in table.index else None
                     number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
                     ok = value is not None and pd.notna(number)
-                    add(sub, ses, f"sub-{sub}_sessions.tsv", f"{col} numeric", ok,
-                        f"{col} is {'missing' if value is None or pd.isna(value) else repr(value)} "
-                        f"for ses-{ses}; enter the number or n/a if it was not collected")
+                    add(sub, ses, where.split(":")[0], f"{name} numeric", ok,
+                        f"{name} ({where}) is {'missing' if value is None or pd.isna(value) else repr(value)} "
+                        f"for sub-{sub} ses-{ses}; enter the number or n/a if it was not collected")
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -94,7 +94,8 @@ def winsorize_by_roi(table: pd.DataFrame, method: str, k: float, lower: float,
 def score_changes(sessions: pd.DataFrame, subjects, outcomes: dict[str, str], pre: str,
                   post: str) -> tuple[pd.DataFrame, list[dict]]:
     """Δscore = score(pre) − score(post) per subject for each outcome (name -> column of the
-    sessions tables). Missing or non-numeric scores give NaN and an exclusion row."""
+    scores table, :func:`trialmri.bids.scores.load_scores`). Missing or non-numeric scores give
+    NaN and an exclusion row."""
     subjects = list(subjects)
     keyed = sessions.assign(subject=labels(sessions["participant_id"], "sub-"),
                             session=labels(sessions["session_id"], "ses-"))
@@ -104,14 +105,14 @@ def score_changes(sessions: pd.DataFrame, subjects, outcomes: dict[str, str], pr
     excluded = []
     for name, column in outcomes.items():
         if column not in keyed:
-            raise ValueError(f"the sessions tables (sub-*_sessions.tsv) have no column {column!r} "
-                             f"for outcome {name!r}; set phenotype.sessions.{name} in the config")
+            raise ValueError(f"the scores table has no column {column!r} for outcome {name!r}; "
+                             f"define it in config phenotype.scores.{name}")
         raw = keyed[column].reindex(wanted)
         numeric = pd.to_numeric(raw, errors="coerce")
         for (subject, ses), value in raw[numeric.isna()].items():
             what = (f"no {column} score" if pd.isna(value) else f"{column} = {value!r} is not a number")
-            excluded.append(_exclusion(subject, ses, f"{what} in sub-{subject}_sessions.tsv: left "
-                                       f"out of the {name} analyses"))
+            excluded.append(_exclusion(subject, ses, f"{what} for ses-{ses} in the phenotype tables "
+                                       f"(config phenotype.scores.{name}): left out of the {name} analyses"))
         out[f"delta_{name}"] = (numeric.xs(pre, level="session") - numeric.xs(post, level="session")
                                 ).reindex(subjects).to_numpy()
     return out, excluded

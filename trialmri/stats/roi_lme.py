@@ -111,18 +111,20 @@ def emmeans_grid(design: Design, table: pd.DataFrame, by: list[str]) -> tuple[pd
 
 
 def fit_roi_lme(table: pd.DataFrame, formula: str, random: str = "subject", quantitative=(),
-                emmeans_by=None) -> RoiLmeFit:
+                emmeans_by=None, center=()) -> RoiLmeFit:
     """Fit ``formula`` ("y ~ a * b") with a random intercept per ``random``.
 
     ``quantitative``: variables entered as numbers (others are factors). ``emmeans_by``: factors of
-    the marginal-means table (default: the variables of the first highest-order term)."""
+    the marginal-means table (default: the variables of the first highest-order term). ``center``:
+    quantitative variables centred at their mean over the model's rows (covariates, as 3dLME
+    centres them; only the intercept's estimate changes)."""
     response, rhs = split_formula(formula)
     data, dropped = model_rows(table, response, rhs, random)
     y = pd.to_numeric(data[response], errors="coerce")
     if y.isna().any():
         raise ValueError(f"response {response!r} has the non-numeric value {data[response][y.isna()].iloc[0]!r}")
     y = y.to_numpy(float)
-    design = build_design(data, rhs, quantitative)
+    design = build_design(data, rhs, quantitative, dict.fromkeys(center))
     X, groups = design.X, data[random].astype(str).to_numpy()
     n_subjects = len(np.unique(groups))
     if len(y) <= X.shape[1] + 1 or n_subjects < 2:
@@ -165,7 +167,7 @@ def fit_roi_lme(table: pd.DataFrame, formula: str, random: str = "subject", quan
     info = {
         "formula": f"{response} ~ {rhs}", "response": response, "random": random,
         "n_rows": len(y), "n_subjects": n_subjects, "rows_dropped_missing": dropped,
-        "levels": design.levels, "coding": "sum-to-zero (R contr.sum); Type III tests",
+        "levels": design.levels, "centers": design.centers, "coding": "sum-to-zero (R contr.sum); Type III tests",
         "var_subject": float((vm.theta * vm.sigma) ** 2), "var_residual": float(vm.sigma**2),
         "reml_gradient": vm.gradient.tolist(), "newton_steps_after_statsmodels": steps,
         "statsmodels_warnings": sm_warnings,

@@ -66,11 +66,14 @@ def write_fit(fit: RoiLmeFit, out) -> dict[str, Path]:
     return paths
 
 
-def run_roi_lme_files(table_path, formula: str, random: str, out, factors=(), emmeans_by=None) -> RoiLmeFit:
-    """Read ``table_path``, fit, write the outputs of ``--out``; errors name the table."""
+def run_roi_lme_files(table_path, formula: str, random: str, out, factors=(), emmeans_by=None,
+                      center=()) -> RoiLmeFit:
+    """Read ``table_path``, fit, write the outputs of ``--out``; errors name the table. ``center``:
+    quantitative variables centred at their mean over the model's rows."""
     table = read_table(table_path)
     try:
-        fit = fit_roi_lme(table, formula, random, quantitative_columns(table, formula, factors), emmeans_by)
+        fit = fit_roi_lme(table, formula, random, quantitative_columns(table, formula, factors), emmeans_by,
+                          center)
     except ValueError as err:
         raise ValueError(f"{table_path}: {err}") from err
     write_fit(fit, out)

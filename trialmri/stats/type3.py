@@ -4,11 +4,11 @@ the basis of its rows, not only on the hypothesis, so the basis must be lmerTest
 
 lmerTest's construction, reproduced: X_t, the treatment-coded design (first level the
 reference, columns ``groupTRD``, ``groupTRD:siteB``); rdX, the over-parametrized design (an
-indicator for every level or cell of each term, covariates as given); L = (X_t⁺ rdX)'; from the
-highest-order term down, a term's columns are replaced by their residuals on the columns of the
-terms that contain it (same factors and more, same covariates); the rows named as X_t's columns
-are kept; a term's hypothesis is the transpose of its columns, zero rows dropped. The result is
-mapped onto the fitted coding with X_t⁺ X.
+indicator for every level or cell of each term, covariates centred as in the fitted design);
+L = (X_t⁺ rdX)'; from the highest-order term down, a term's columns are replaced by their
+residuals on the columns of the terms that contain it (same factors and more, same covariates);
+the rows named as X_t's columns are kept; a term's hypothesis is the transpose of its columns,
+zero rows dropped. The result is mapped onto the fitted coding with X_t⁺ X.
 """
 
 from __future__ import annotations
@@ -21,17 +21,17 @@ import pandas as pd
 from trialmri.lme.design import INTERCEPT, Design, parse_formula
 
 
-def _block(values: pd.Series, name: str, levels: list[str] | None, all_levels: bool):
+def _block(values: pd.Series, name: str, levels: list[str] | None, all_levels: bool, center: float):
     if levels is None:
-        return pd.to_numeric(values).to_numpy(float)[:, None], [name]
+        return (pd.to_numeric(values).to_numpy(float) - center)[:, None], [name]
     chosen = levels if all_levels else levels[1:]
     codes = values.astype(str).to_numpy()
     return np.stack([(codes == lv).astype(float) for lv in chosen], axis=1), [f"{name}{lv}" for lv in chosen]
 
 
-def _coded(table: pd.DataFrame, terms, levels: dict, all_levels: bool):
+def _coded(table: pd.DataFrame, terms, levels: dict, all_levels: bool, centers: dict):
     variables = list(dict.fromkeys(v for t in terms for v in t))
-    blocks = {v: _block(table[v], v, levels.get(v), all_levels) for v in variables}
+    blocks = {v: _block(table[v], v, levels.get(v), all_levels, centers.get(v, 0.0)) for v in variables}
     cols, names, assign = [np.ones(len(table))], [INTERCEPT], [0]
     for index, term in enumerate(terms, start=1):
         parts = [blocks[v] for v in term]
@@ -70,8 +70,8 @@ def type3_contrasts(design: Design, table: pd.DataFrame) -> dict[str, np.ndarray
     """Per term (R label), the rows of its Type III hypothesis on ``design``'s coefficients."""
     terms = parse_formula(design.formula)
     labels = [":".join(t) for t in terms]
-    Xt, xt_names, xt_assign = _coded(table, terms, design.levels, all_levels=False)
-    rdX, rd_names, _ = _coded(table, terms, design.levels, all_levels=True)
+    Xt, xt_names, xt_assign = _coded(table, terms, design.levels, False, design.centers)
+    rdX, rd_names, _ = _coded(table, terms, design.levels, True, design.centers)
     pinv = np.linalg.pinv(Xt)
     L = _zapsmall((pinv @ rdX).T)  # rows: rdX parameters, columns: X_t columns
     columns = {label: np.flatnonzero(xt_assign == i) for i, label in enumerate(labels, start=1)}
