@@ -97,6 +97,7 @@ rule clinical_sessions:
 rule control_lme:
     input:
         table=rules.control_fc.output.table,
+        participants=participants_table(),
     output:
         **followup_lme_outputs(
             "controlroi", "seed to control ROI", "rs_control_lme.rst"
@@ -113,7 +114,6 @@ rule control_lme:
         response="z",
         formula=RS_FOLLOWUP["formula"],
         covariates=RS_FOLLOWUP_COVARIATES,
-        participants=participants_table(),
         by=["seed", "roi"],
     script:
         "../scripts/followup_lme.py"
@@ -122,6 +122,7 @@ rule control_lme:
 rule crp_lme:
     input:
         table=rules.clinical_sessions.output.table,
+        participants=participants_table(),
     output:
         **followup_lme_outputs("crp", "CRP", "rs_crp_lme.rst"),
     log:
@@ -138,7 +139,6 @@ rule crp_lme:
         ),
         formula=RS_FOLLOWUP["formula"],
         covariates=RS_FOLLOWUP_COVARIATES,
-        participants=participants_table(),
         by=[],
     script:
         "../scripts/followup_lme.py"

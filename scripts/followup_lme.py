@@ -11,12 +11,12 @@ from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):
     p, o = snakemake.params, snakemake.output
-    table = read_tsv(snakemake.input.table).astype({"subject": str, "session": str})
+    table = read_tsv(snakemake.input.table)
     for var in ("group", "treatment", "order"):
         table[var] = table[var].astype("string")
     covariates = as_covariates(getattr(p, "covariates", []))
     if covariates:
-        participants = list(getattr(p, "participants", []))
+        participants = list(snakemake.input.participants)
         if not participants:
             raise ValueError("config rsfmri.followup.covariates needs participants.tsv, which the dataset lacks")
         table, dropped = add_covariates(table, read_tsv(participants[0], text=True), covariates)

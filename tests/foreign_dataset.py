@@ -28,8 +28,7 @@ import numpy as np
 import pandas as pd
 
 DTI_LABELS = {"d01": "001", "d02": "002", "d03": "003", "d04": "004", "d05": "005", "d06": "006"}
-RS_LABELS = {"r01": "290", "r02": "584", "r03": "1012", "r04": "047", "r05": "310", "r06": "733",
-             "r07": "808", "r08": "999"}
+RS_LABELS = {"r01": "290", "r02": "584", "r03": "1012", "r04": "047", "r06": "733", "r07": "808"}
 MISSING = {"006": "post", "290": "placebo"}  # one session absent per arm
 B0_FIELD_SOURCE = ("003", "pre")  # linked by B0FieldIdentifier / B0FieldSource, not IntendedFor
 SPACE = "MNI152NLin2009cAsym"
@@ -46,8 +45,15 @@ phenotype:
     shaps_day10: {table: phenotype/shaps.tsv, columns: {ketamine: shaps_ketamine_day10, placebo: shaps_placebo_day10}}
 dti:
   groups: {column: group_dti}
+  rois:                              # the lab's own ROIs (a subset of the study's)
+    lamygdala: {label: L amygdala, atlas: harvard_oxford, labels: [Left_Amygdala], threshold: 25}
+    ramygdala: {label: R amygdala, atlas: harvard_oxford, labels: [Right_Amygdala], threshold: 25}
+    lhippocampus: {label: L hippocampus, atlas: harvard_oxford, labels: [Left_Hippocampus], threshold: 25}
 rsfmri:
   groups: {column: group_fc}
+  seeds:                             # one seed and the control ROI
+    regions:
+      VS: [[-9, 9, -8], [9, 9, -8]]
 """
 
 
