@@ -14,7 +14,7 @@
   (one session by ``B0FieldIdentifier`` / ``B0FieldSource`` instead);
 - fMRIPrep outputs named ``res-2``, with confounds tables lacking ``dvars``, ``std_dvars`` and every
   ``*_power2`` / ``*_derivative1*`` column (older fMRIPrep);
-- one session missing per arm (``sub-006`` has no post DWI, ``sub-290`` no placebo BOLD).
+- one session missing per arm (``sub-006`` has no pre DWI, ``sub-290`` no placebo BOLD).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import pandas as pd
 
 DTI_LABELS = {"d01": "001", "d02": "002", "d03": "003", "d04": "004", "d05": "005", "d06": "006"}
 RS_LABELS = {"r01": "290", "r02": "584", "r03": "1012", "r04": "047", "r06": "733", "r07": "808"}
-MISSING = {"006": "post", "290": "placebo"}  # one session absent per arm
+MISSING = {"006": "pre", "290": "placebo"}  # one session absent per arm
 B0_FIELD_SOURCE = ("003", "pre")  # linked by B0FieldIdentifier / B0FieldSource, not IntendedFor
 SPACE = "MNI152NLin2009cAsym"
 
@@ -195,3 +195,17 @@ def write_foreign_dataset(tiny: Path, out: Path) -> Path:
                 _bold_session(tiny, old, new, ses, out)
     _phenotype(tiny, out)
     return out
+
+
+def foreign_config() -> str:
+    """USER_CONFIG with the tiny trial's test speed-ups (helpers.TEST_CONFIG) merged in, and a
+    coarser T1w -> MNI SyN (two levels): the config of the test's run."""
+    import yaml
+
+    from helpers import TEST_CONFIG
+
+    user, speed = yaml.safe_load(USER_CONFIG), yaml.safe_load(TEST_CONFIG)
+    for arm, settings in speed.items():
+        user.setdefault(arm, {}).update(settings)
+    user["dti"]["syn_iterations"] = [40, 0, 0]
+    return yaml.safe_dump(user, sort_keys=False)

@@ -16,7 +16,7 @@ def test_most_common_sidecar_tr_and_what_says_so(tmp_path):
     paths = [bold(tmp_path, f"sub-{i}", tr) for i, tr in enumerate([2.0, 2.0, 0.8, None, 2.0004])]
     assert sidecar_tr(paths[2]) == 0.8 and sidecar_tr(paths[3]) is None
     tr, why = arm_tr(paths)
-    assert tr == 2.0 and why == "the arm's most common TR (3 of 4 runs with a sidecar)"
+    assert tr == 2.0 and why == "the most common TR of the arm's BOLD sidecars"
 
 
 def test_no_sidecar_leaves_each_run_its_own_tr(tmp_path):

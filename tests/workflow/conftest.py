@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from helpers import (BIN, ODD_FOLDER, break_new_subjects, digests, held_back_arrive, held_back_copy, output_images,
-                     output_tables, run, snakemake, write_config)
+from foreign_dataset import foreign_config, write_foreign_dataset
+from helpers import (BIN, ODD_FOLDER, ROOT, break_new_subjects, digests, held_back_arrive, held_back_copy,
+                     output_images, output_tables, run, snakemake, write_config)
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +23,29 @@ def tiny_bids(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("synth") / "bids"
     run([BIN / "trialmri", "synth", "--preset", "tiny", "--seed", "7", "--out", out])
     return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def foreign_started(request, tmp_path_factory):
+    """The run on the foreign-layout dataset (test_foreign_dataset.py), started in the background as
+    soon as the tier starts when that module is collected: it runs beside the tier's other runs and
+    fills the time they wait (SLURM, Chromium). ``(work, process, input digests)``; None otherwise."""
+    if not any("test_foreign_dataset" in item.nodeid for item in request.session.items):
+        yield None
+        return
+    tiny = request.getfixturevalue("tiny_bids")
+    work = tmp_path_factory.mktemp("foreign")
+    bids = write_foreign_dataset(tiny, work / "bids")
+    write_config(work, bids, foreign_config())
+    before = digests(bids)
+    with open(work / "snakemake.log", "w") as log:
+        proc = subprocess.Popen([str(BIN / "snakemake"), "-s", str(ROOT / "Snakefile"), "-d", str(work),
+                                 "--configfile", str(work / "config.yaml"), "--cores", "2"],
+                                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    yield work, proc, before
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait()
 
 
 @pytest.fixture(scope="session")

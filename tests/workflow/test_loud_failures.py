@@ -18,12 +18,11 @@ def plan(bids, work, extra=""):
     ("rsfmri: {space: MNI152NLin6Asym}\n",
      "config rsfmri.space: no preprocessed BOLD of task rest in space MNI152NLin6Asym under"),
     ("participant_label: [d1, r09]\n", "config participant_label: d1, r09 match no subject"),
-    ("fmriprep_dir: /no/such/fmriprep\n", "config fmriprep_dir: /no/such/fmriprep does not exist"),
-    ("rsfmri: {groups: {patient: MDD, control: HC}}\n", "every rsfMRI subject with images (8) was left out"),
     ("phenotype: {scores: {crp: {table: phenotype/crp.tsv, column: crp}}}\n",
      "config rsfmri.followup.crp.score names the score 'crp_day1', which phenotype.scores does not define"),
 ])
 def test_a_setting_that_selects_nothing_stops_the_plan(tiny_bids, tmp_path, extra, message):
+    """(A missing fmriprep_dir and groups that match no subject: tests/unit/test_discovery_layouts.py.)"""
     proc = plan(tiny_bids, tmp_path, extra)
     assert proc.returncode != 0 and message in proc.stderr + proc.stdout, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr

@@ -27,7 +27,7 @@ def test_outputs_and_exclusions(first_run, tiny_bids):
     qc = pd.read_csv(results / "input_qc.tsv", sep="\t", keep_default_na=False)
     assert set(qc["status"]) == {"pass"}, qc[qc["status"] != "pass"]
     assert len(set(qc["subject"]) - {"n/a"}) == 14  # 16 minus the two held back
-    assert {"column madrs", "crp_day1 numeric", "unique participant_id"} <= set(qc["check"])
+    assert {"score madrs", "crp_day1 numeric", "unique participant_id"} <= set(qc["check"])
     excl = pd.read_csv(results / "exclusions.tsv", sep="\t", keep_default_na=False)
     rows = {(r.subject, r.session, r.step): r.reason for r in excl.itertuples()}
     for sub in HELD_BACK:
@@ -316,7 +316,8 @@ def test_new_subjects_plan_only_their_jobs_and_the_group_jobs(arrived):
     group |= {(rule, "") for rule in ("cluster_summary", "control_fc", "cluster_fc", "clinical_sessions", "control_lme",
                                      "crp_lme", "followup_correlations", "plot_followup")}
     assert jobs == {("check_subject_inputs", f"subject={s}") for s in HELD_BACK} | per_session | per_subject | {
-        ("check_phenotype", ""), ("collect_input_qc", ""), ("provenance", ""), ("all", "")} | group | figures
+        ("collect_scores", ""), ("check_phenotype", ""), ("collect_input_qc", ""), ("provenance", ""), ("all", "")} | \
+        group | figures
 
 
 def test_bad_config_stops_before_any_job_naming_key_value_and_choices(first_run, tmp_path):
@@ -343,7 +344,7 @@ def test_snakefmt_and_lint_are_clean_on_a_fresh_clone(tmp_path):
     lint = run([BIN / "snakemake", "--lint"], cwd=clone)
     assert "Congratulations" in lint.stdout + lint.stderr
     dry = run([BIN / "snakemake", "-n"], cwd=clone, check=False)
-    assert dry.returncode != 0 and "demo/bids is not a BIDS dataset" in dry.stdout + dry.stderr
+    assert dry.returncode != 0 and "config bids_dir: demo/bids does not exist" in dry.stdout + dry.stderr
 
 
 def test_broken_sessions_of_new_subjects_are_excluded_and_everything_else_finishes(new_subjects_run):

@@ -25,11 +25,12 @@ def sidecar_tr(bold_path) -> float | None:
 
 
 def arm_tr(bold_paths) -> tuple[float | None, str]:
-    """The most common sidecar TR of ``bold_paths`` (rounded to 1 ms) and a sentence saying so;
+    """The most common sidecar TR of ``bold_paths`` (rounded to 1 ms) and what it is, in words;
     ``(None, why)`` when no run has a sidecar TR (then each run's header TR is used as it is)."""
     found = [tr for tr in map(sidecar_tr, bold_paths) if tr is not None]
     if not found:
         return None, "no BOLD sidecar gives RepetitionTime: each run's header TR is used"
-    counts = Counter(round(tr, 3) for tr in found)
-    tr, n = counts.most_common(1)[0]
-    return tr, f"the arm's most common TR ({n} of {len(found)} runs with a sidecar)"
+    # the sentence is a job parameter of every subject's input check: it names no counts, so a new
+    # subject's arrival reruns the checks only if it changes the arm's TR itself
+    tr, _ = Counter(round(tr, 3) for tr in found).most_common(1)[0]
+    return tr, "the most common TR of the arm's BOLD sidecars"
