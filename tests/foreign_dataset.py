@@ -9,7 +9,8 @@
 - one group column per arm in participants.tsv (``group_dti``: ketamine/vehicle/n/a,
   ``group_fc``: HV/TRD/n/a);
 - the T1w in the baseline session's ``anat/`` folder;
-- DWI stored LAS (x axis flipped; the FSL bvecs are the same numbers for an LR-flipped store);
+- DWI stored with the x axis reversed (the tiny trial's LAS becomes RAS; the FSL bvecs are the
+  same numbers for an LR-flipped store);
 - the reverse phase encoding as a b0-only ``fmap/*_dir-PA_epi`` series linked by ``IntendedFor``
   (one session by ``B0FieldIdentifier`` / ``B0FieldSource`` instead);
 - fMRIPrep outputs named ``res-2``, with confounds tables lacking ``dvars``, ``std_dvars`` and every
@@ -67,7 +68,7 @@ def _save_like(img, data, affine, path: Path) -> None:
 
 
 def _las(src: Path, dst: Path, volumes=None) -> None:
-    """``src`` stored with its x axis reversed (RAS -> LAS), optionally only ``volumes``."""
+    """``src`` stored with its x axis reversed (LAS <-> RAS), optionally only ``volumes``."""
     img = nib.load(src)
     data = np.asanyarray(img.dataobj)
     if volumes is not None:
@@ -198,8 +199,8 @@ def write_foreign_dataset(tiny: Path, out: Path) -> Path:
 
 
 def foreign_config() -> str:
-    """USER_CONFIG with the tiny trial's test speed-ups (helpers.TEST_CONFIG) merged in, and a
-    coarser T1w -> MNI SyN (two levels): the config of the test's run."""
+    """USER_CONFIG with the tiny trial's test speed-ups (helpers.TEST_CONFIG, as the first run has
+    them) merged in: the config of the test's run."""
     import yaml
 
     from helpers import TEST_CONFIG
@@ -207,5 +208,4 @@ def foreign_config() -> str:
     user, speed = yaml.safe_load(USER_CONFIG), yaml.safe_load(TEST_CONFIG)
     for arm, settings in speed.items():
         user.setdefault(arm, {}).update(settings)
-    user["dti"]["syn_iterations"] = [40, 0, 0]
     return yaml.safe_dump(user, sort_keys=False)

@@ -159,13 +159,27 @@ def resample(volume: np.ndarray, matrix_vox: np.ndarray, order: int = 1) -> np.n
     return ndimage.affine_transform(volume, matrix_vox, order=order, mode="constant", cval=0.0)
 
 
+def sample_points(inside: np.ndarray, stride: int = 2) -> np.ndarray:
+    """Voxel indices (n, 3) of ``inside`` on a grid of every ``stride``-th voxel along each axis."""
+    return np.argwhere(inside[::stride, ::stride, ::stride]) * stride
+
+
+def masked_mean_squares(fixed: np.ndarray, moving: np.ndarray, matrix_vox: np.ndarray, points: np.ndarray) -> float:
+    """Mean squared difference at ``points`` (voxel indices, :func:`sample_points`) between ``fixed``
+    and ``moving`` seen through ``matrix_vox`` (as :func:`resample` sees it, linear interpolation)."""
+    coords = matrix_vox[:3, :3] @ points.T + matrix_vox[:3, 3:4]
+    values = ndimage.map_coordinates(moving, coords, order=1, mode="constant", cval=0.0)
+    return float(np.mean((fixed[tuple(points.T)] - values) ** 2))
+
+
 def register_volumes(unwarped: np.ndarray, bvals: np.ndarray, bvecs: np.ndarray, spacing, mask: np.ndarray,
                      flip_x: bool, pe_axis: int, pe_signs: np.ndarray, iterations: int = 2, progress=None):
     """Transforms (list of 4 x 4, voxel index) taking every volume of ``unwarped`` to the mean b0.
 
     ``unwarped`` (x, y, z, n) holds every series, already corrected for the susceptibility field.
     b0s: rigid to the first b0, then again to the mean of the aligned b0s. DW volumes: affine to
-    their leave-one-out prediction from the current corrected stack, their eddy part constrained
+    their leave-one-out prediction from the current corrected stack (a fit that does not lower the
+    masked mean squares is discarded: the volume keeps its start), their eddy part constrained
     to the linear model (:func:`constrain_eddy`; ``pe_signs`` per volume), ``iterations`` times.
     Returns (transforms, corrected stack, predictions, target b0).
     """
@@ -192,6 +206,7 @@ def register_volumes(unwarped: np.ndarray, bvals: np.ndarray, bvecs: np.ndarray,
         else:
             current[v] = current[(before if len(before) else after)[-1 if len(before) else 0]].copy()
     inside = mask > 0
+    points = sample_points(inside)  # where a DW fit is checked (every 2nd voxel of the mask)
     centre = (np.asarray(unwarped.shape[:3], float) - 1) / 2
     for it in range(iterations):
         corrected = np.stack([resample(unwarped[..., v], current[v]) for v in range(n)], axis=-1)
@@ -199,8 +214,13 @@ def register_volumes(unwarped: np.ndarray, bvals: np.ndarray, bvecs: np.ndarray,
         predicted = np.array(corrected)
         predicted[inside] = loo_predictions(corrected[inside], bvals, rotated)
         for v in dw:
-            current[v] = register(predicted[..., v], unwarped[..., v], spacing, "Affine", initial=current[v],
-                                  mask=mask)
+            moved = register(predicted[..., v], unwarped[..., v], spacing, "Affine", initial=current[v],
+                             mask=mask)
+            # ANTs can diverge on a noisy prediction (one series alone: leave-one-out extrapolates from
+            # few directions): keep the start unless the fit lowers the mean squares it minimises
+            if masked_mean_squares(predicted[..., v], unwarped[..., v], moved, points) < \
+                    masked_mean_squares(predicted[..., v], unwarped[..., v], current[v], points):
+                current[v] = moved
         current = constrain_eddy(current, bvals, bvecs, pe_signs, spacing, pe_axis, centre)
         # Predictions only fix the DW volumes relative to each other: anchor their mean to the b0s
         mean_dw = np.mean([resample(unwarped[..., v], current[v]) for v in dw], axis=0)
