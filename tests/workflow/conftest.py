@@ -41,8 +41,8 @@ def foreign_started(request, tmp_path_factory):
     before = digests(bids)
     with open(work / "snakemake.log", "w") as log:
         # nice 19: below the study-size accuracy runs (nice 10), the suite's longest unit of work
-        proc = subprocess.Popen(["nice", "-n", "19", str(BIN / "snakemake"), "-s", str(ROOT / "Snakefile"), "-d", str(work),
-                                 "--configfile", str(work / "config.yaml"), "--cores", "2"],
+        proc = subprocess.Popen(["nice", "-n", "19", str(BIN / "snakemake"), "-s", str(ROOT / "Snakefile"),
+                                 "-d", str(work), "--configfile", str(work / "config.yaml"), "--cores", "2"],
                                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     yield work, proc, before
     if proc.poll() is None:
