@@ -27,6 +27,7 @@ from trialmri.fc import afni_commands as AFNI
 from trialmri.fc.group_sessions import formula_variables, model_terms
 from trialmri.lme import afni_commands as AFNI_LME
 from trialmri.clusters import afni_commands as AFNI_CLUSTERS
+from trialmri.afni_version import version_command as afni_version_command
 from trialmri.templates import SPACE as NATIVE_SPACE
 from trialmri.inventory import inventory_status
 from trialmri.qc.table import failed_input_checks, session_failed
@@ -372,51 +373,25 @@ FSL_TENSOR = FSL.dtifit_to_maps(
     "{output.ad}",
     "{output.rd}",
 )
+
+
+def fsl_image_version():
+    """The FSL version of the pinned image (config containers.fsl, from its tag); eddy's command
+    line follows it (eddy_openmp + OMP_NUM_THREADS before 6.0.6, eddy --nthr from 6.0.6).
+    """
+    try:
+        return FSL.fsl_version(config["containers"]["fsl"])
+    except ValueError as error:
+        raise WorkflowError(str(error)) from None
+
+
 # topup on the b0s of the merged series, eddy on {params.eddy_series} (the merged series, or the
 # one full DWI series when the other is a b0-only fmap series); work files under {params.work}_*
-# (removed at the end)
-FSL_CORRECTIONS = " && ".join(
-    [
-        "mkdir -p {params.work_dir:q}",
-        FSL.merge_b0s(
-            [f"{{input.nii_{d}}}" for d in DTI["phase_encoding_dirs"]],
-            "{params.b0_volumes}",
-            "{params.work}_merged",
-            "{params.work}_b0s",
-        ),
-        FSL.topup(
-            "{params.work}_b0s",
-            "{input.b0_acqparams}",
-            "{params.work}_topup",
-            "{output.field}",
-            "{params.work}_b0corrected",
-        ),
-        FSL.mcflirt("{params.work}_b0s", "{params.work}_mcflirt"),
-        "cp {params.work:q}_mcflirt.par {output.b0_motion:q}",
-        "fslmaths {params.work:q}_b0corrected -Tmean {params.work:q}_b0mean",
-        "bet {params.work:q}_b0mean {params.work:q}_brain -m -f 0.2",
-        FSL.eddy(
-            "{params.eddy_series}",
-            "{params.work}_brain_mask",
-            "{input.acqparams}",
-            "{input.index}",
-            "{input.merged_bvec}",
-            "{input.merged_bval}",
-            "{params.work}_topup",
-            "{params.work}_eddy",
-            "{threads}",
-        ),
-        FSL.eddy_outputs(
-            "{params.work}_eddy",
-            "{input.merged_bval}",
-            "{output.dwi}",
-            "{output.bvec}",
-            "{output.bval}",
-            "{output.parameters}",
-            "{output.outlier_map}",
-        ),
-        "rm -f {params.work:q}_*",
-    ]
+# (removed at the end). Built only for the FSL engine, whose image must name its FSL version.
+FSL_CORRECTIONS = (
+    FSL.corrections(DTI["phase_encoding_dirs"], fsl_image_version())
+    if DTI_ENGINES["eddy"] == "fsl"
+    else None
 )
 FSL_FLIRT = FSL.flirt_rigid("{input.moving}", "{input.fixed}", "{output.xfm}")
 FSL_REG = FSL.fsl_reg_fa("{input.fa}", "{params.prefix}")
@@ -454,6 +429,8 @@ def dti_group_targets(*paths):
 # --- rsfMRI arm, subject level ---------------------------------------------------------------
 RS_SESSIONS = [RS["sessions"]["active"], RS["sessions"]["placebo"]]
 RS_ENGINES = RS["engines"]
+# the AFNI version the AFNI engine's programs report (rule afni_version), in every converted sidecar
+AFNI_VERSION = deriv("work/afni_version.txt")
 RS_SEEDS = RS["seeds"]
 RS_ROIS = {
     **RS_SEEDS["regions"],
@@ -695,11 +672,13 @@ def all_targets(wildcards):
             rules.plot_group_lme.output.figure,
             *CLUSTSIM_OUTPUTS,
             *rules.clusters.output,
+            *rules.term_clusters.output,
             rules.plot_clusters.output.figure,
             rules.cluster_summary.output.summary,
             *rules.control_lme.output,
             *rules.crp_lme.output,
             *rules.followup_correlations.output,
+            *rules.cluster_posthoc.output,
             *rules.plot_followup.output,
         ),
     ]

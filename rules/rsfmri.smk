@@ -36,6 +36,21 @@ rule make_seed_rois:
         "../scripts/make_seed_rois.py"
 
 
+if "afni" in RS_ENGINES.values():
+
+    rule afni_version:
+        output:
+            version=AFNI_VERSION,
+        log:
+            logs("afni_version", "afni"),
+        container:
+            config["containers"]["afni"]
+        params:
+            container=config["containers"]["afni"],
+        shell:
+            afni_version_command("{output.version:q}") + " 2> {log:q}"
+
+
 rule denoise_bold:
     input:
         unpack(bold_inputs),
@@ -135,6 +150,7 @@ else:
             mask=rules.denoise_bold.output.mask,
             labels=rules.make_seed_rois.output.labels,
             table=rules.make_seed_rois.output.table,
+            afni_version=AFNI_VERSION,
         output:
             z=seed_map_files(),
             netcc=func_file("relmat", ".tsv", space=RS["space"], desc="netcc"),

@@ -1,8 +1,8 @@
 # rsfMRI arm, cluster-level FWE (study 000): per seed, the smoothness of the LME residuals
 # (3dFWHMx -acf), the Monte Carlo cluster-size table (3dClustSim -acf), and the clusters of the
 # term of interest at p < pthr with at least the simulated size: label map, table with MNI peaks
-# and atlas labels, figure. Engines from config rsfmri.engines.fwhmx / .clustsim; both variants
-# write the same files.
+# and atlas labels, figure; every term's clusters in one table per seed (study Table S4). Engines
+# from config rsfmri.engines.fwhmx / .clustsim; both variants write the same files.
 
 CLUSTERS = {
     "fit_mask": rs_group_file(f"{RS_GRID}_roi-{{seed}}_desc-lmefit_mask.nii.gz"),
@@ -12,6 +12,8 @@ CLUSTERS = {
     "dseg": rs_group_file(f"{RS_GRID}_roi-{{seed}}_desc-clusters_dseg.nii.gz"),
     "table": rs_group_file(f"{RS_GRID}_roi-{{seed}}_desc-clusters.tsv"),
     "sidecar": rs_group_file(f"{RS_GRID}_roi-{{seed}}_desc-clusters.json"),
+    "term_table": rs_group_file(f"{RS_GRID}_roi-{{seed}}_desc-termclusters.tsv"),
+    "term_sidecar": rs_group_file(f"{RS_GRID}_roi-{{seed}}_desc-termclusters.json"),
 }
 CLUSTSIM_OUTPUTS = [
     CLUSTERS["clustsim"] + suffix for suffix in (".json", *AFNI_CLUSTERS.TABLE_SUFFIXES)
@@ -84,6 +86,7 @@ else:
     rule fwhmx:
         input:
             stdout=rules.run_3dfwhmx.output.stdout,
+            afni_version=AFNI_VERSION,
         output:
             acf=CLUSTERS["acf"],
             words=CLUSTERS["acf_words"],
@@ -164,6 +167,7 @@ else:
             work=rules.run_3dclustsim.output.work,
             acf=CLUSTERS["acf"],
             mask=rules.lme_fit_mask.output.mask,
+            afni_version=AFNI_VERSION,
         output:
             CLUSTSIM_OUTPUTS,
         log:
@@ -183,12 +187,26 @@ else:
             "../scripts/convert_3dclustsim.py"
 
 
+# the inputs and thresholds of a seed's clusters: the term of interest's and every term's
+CLUSTER_INPUTS = {
+    "stats": LME_OUTPUTS["stats"],
+    "sidecar": LME_OUTPUTS["sidecar"],
+    "mask": rules.lme_fit_mask.output.mask,
+    "clustsim": CLUSTSIM_OUTPUTS[0],
+}
+CLUSTER_PARAMS = {
+    "pthr": RS_CLUSTERS["pthr"],
+    "alpha": RS_CLUSTERS["alpha"],
+    "nn": RS_CLUSTERS["nn"],
+    "sided": RS_CLUSTERS["sided"],
+    "atlases": RS_CLUSTERS["atlases"],
+    "atlas_probability": RS_CLUSTERS["atlas_probability"],
+}
+
+
 rule clusters:
     input:
-        stats=LME_OUTPUTS["stats"],
-        sidecar=LME_OUTPUTS["sidecar"],
-        mask=rules.lme_fit_mask.output.mask,
-        clustsim=CLUSTSIM_OUTPUTS[0],
+        **CLUSTER_INPUTS,
     output:
         dseg=CLUSTERS["dseg"],
         table=report(
@@ -208,15 +226,36 @@ rule clusters:
     resources:
         **rule_resources("clusters"),
     params:
+        **CLUSTER_PARAMS,
         term=RS_GROUP["term"],
-        pthr=RS_CLUSTERS["pthr"],
-        alpha=RS_CLUSTERS["alpha"],
-        nn=RS_CLUSTERS["nn"],
-        sided=RS_CLUSTERS["sided"],
-        atlases=RS_CLUSTERS["atlases"],
-        atlas_probability=RS_CLUSTERS["atlas_probability"],
     script:
         "../scripts/clusters.py"
+
+
+rule term_clusters:
+    input:
+        **CLUSTER_INPUTS,
+    output:
+        table=report(
+            CLUSTERS["term_table"],
+            caption="../report/rs_term_clusters.rst",
+            category="rsfMRI group level",
+            subcategory="clusters",
+            labels={"seed": "{seed}", "table": "clusters of every term"},
+        ),
+        sidecar=CLUSTERS["term_sidecar"],
+    log:
+        logs("term_clusters", "roi-{seed}"),
+    benchmark:
+        benchmarks("term_clusters", "roi-{seed}")
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        **rule_resources("term_clusters"),
+    params:
+        **CLUSTER_PARAMS,
+    script:
+        "../scripts/term_clusters.py"
 
 
 rule plot_clusters:

@@ -1,7 +1,8 @@
 # rsfMRI arm, ROI follow-ups (study 000 ran them in SPSS): seed-to-control-ROI (V1) and cluster
 # connectivity per session, CRP and symptoms; ROI mixed models with Type III F and Satterthwaite
 # df (trialmri roi-lme's engine); Δ = active - placebo session with Pearson r per group and
-# Fisher's r-to-z; study Figures 1-4. Variables, time points and transforms: rsfmri.followup.
+# Fisher's r-to-z; paired t-tests of active vs placebo per group at each cluster (study Table S5);
+# study Figures 1-4. Variables, time points and transforms: rsfmri.followup.
 
 FOLLOWUP = {
     "control_fc": rs_group_file("desc-controlroi_fc.tsv"),
@@ -189,6 +190,34 @@ rule followup_correlations:
         **RS_FOLLOWUP_PARAMS,
     script:
         "../scripts/followup_correlations.py"
+
+
+rule cluster_posthoc:
+    input:
+        cluster_fc=rules.cluster_fc.output.table,
+        summary=rules.cluster_summary.output.summary,
+    output:
+        table=report(
+            rs_group_file("desc-clusters_posthoc.tsv"),
+            caption="../report/rs_cluster_posthoc.rst",
+            category="rsfMRI ROI follow-ups",
+            subcategory="clusters",
+            labels={"table": "active vs placebo per group"},
+        ),
+        sidecar=rs_group_file("desc-clusters_posthoc.json"),
+    log:
+        logs("cluster_posthoc", "group"),
+    benchmark:
+        benchmarks("cluster_posthoc", "group")
+    conda:
+        "../envs/trialmri.yaml"
+    resources:
+        **rule_resources("cluster_posthoc"),
+    params:
+        **RS_FOLLOWUP_PARAMS,
+        term=RS_GROUP["term"],
+    script:
+        "../scripts/cluster_posthoc.py"
 
 
 rule plot_followup:

@@ -139,6 +139,8 @@ else:
         input:
             work=rules.run_3dlme.output.work,
             mask=rules.rs_group_sessions.output.mask,
+            table=rules.lme_table.output.afni_table,
+            afni_version=AFNI_VERSION,
         output:
             **LME_OUTPUTS,
         log:
@@ -152,6 +154,10 @@ else:
         params:
             prefix=lambda wildcards, output: output.stats.removesuffix("_stats.nii.gz"),
             container=config["containers"]["afni"],
+            model=lambda wildcards: with_covariates(
+                RS_FORMULAS[wildcards.seed], RS_GROUP_COVARIATES
+            ),
+            qvars=quantitative_names(RS_GROUP_COVARIATES),
         script:
             "../scripts/convert_afni_lme.py"
 

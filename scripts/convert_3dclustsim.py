@@ -4,6 +4,7 @@ import json
 import shutil
 
 from trialmri import __version__
+from trialmri.afni_version import read_version
 from trialmri.clusters.afni_commands import TABLE_SUFFIXES, read_clustsim_tables
 from trialmri.io import write_json
 from trialmri.runlog import log_to
@@ -14,7 +15,8 @@ with log_to(snakemake.log[0]):
     acf = json.loads(open(snakemake.input.acf).read())
     meta = {"acf": acf.get("acf"), "mask": snakemake.input.mask, "iterations": snakemake.params.iterations,
             "seed": snakemake.params.seed, "engine": "AFNI 3dClustSim -acf",
-            "container": snakemake.params.container, "version": __version__}
+            "version": read_version(snakemake.input.afni_version), "container": snakemake.params.container,
+            "converted_by": f"trialmri {__version__}"}
     write_json(snakemake.output[0], {**table, **meta})
     for suffix in TABLE_SUFFIXES:
         shutil.copyfile(f"{work_prefix}{suffix}", f"{snakemake.params.prefix}{suffix}")

@@ -4,6 +4,8 @@ A session the denoising excluded (3dNetCorr was not run; reason in its sidecar) 
 
 import json
 
+from trialmri import __version__
+from trialmri.afni_version import read_version
 from trialmri.fc.afni_commands import convert_netcorr_outputs
 from trialmri.fc.netcorr_files import label_names, write_excluded
 from trialmri.io import write_json
@@ -18,6 +20,7 @@ with log_to(snakemake.log[0]):
         convert_netcorr_outputs(snakemake.params.prefix, label_names(snakemake.input.labels), z_paths,
                                 snakemake.output.netcc)
     write_json(snakemake.output.sidecar, {
-        "Engine": "afni", "Container": snakemake.params.container,
+        "Engine": "afni", "Version": read_version(snakemake.input.afni_version),
+        "ConvertedBy": f"trialmri {__version__}", "Container": snakemake.params.container,
         "Command": "3dNetCorr -fish_z -ts_wb_Z -nifti", "Sources": [snakemake.input.bold, snakemake.input.labels],
         "Excluded": excluded})

@@ -259,3 +259,74 @@ def test_a_model_not_fitted_gives_empty_cluster_outputs_that_say_why(tmp_path):
     summary = summarize_clusters(["VS", "DC"], [tmp_path / "t.tsv"] * 2, [tmp_path / "t.json"] * 2)
     assert list(summary.seed) == ["VS", "DC"] and (summary.note == reason).all()
     assert "cluster" in summary.columns and summary.cluster.isna().all()
+
+
+def write_lme_stats(folder, planted: dict, terms=("group", "treatment", "group:treatment"), size=5.0,
+                    fitted=True):
+    """A seed's LME statistics on a 6 mm MNI grid as the workflow writes them (F, p per term with
+    its intercept, t per one-coefficient term, the sidecar's volume list), a full fit mask and a
+    clustsim JSON with C(p, alpha) = ``size`` voxels for every side. ``planted``: term -> (centre
+    mm, radius mm, sign); those voxels get p from 1e-4 (centre) to 2e-4 and F from 20 to 19, the
+    rest p = 0.5."""
+    shape, affine = mni_grid(6.0)
+    shape = tuple(-(-n // 2) for n in shape)
+    ijk = np.indices(shape).reshape(3, -1)
+    xyz = (affine[:3, :3] @ ijk + affine[:3, 3:4]).reshape(3, *shape)
+    volumes, data = [], []
+    for term in ("(Intercept)", *terms):
+        p, F, t = np.full(shape, 0.5), np.ones(shape), np.ones(shape)
+        if term in planted:
+            centre, radius, sign = planted[term]
+            d = np.sqrt(sum((xyz[a] - centre[a]) ** 2 for a in range(3))) / radius
+            blob = d <= 1
+            p[blob], F[blob] = 1e-4 * (1 + d[blob]), 20.0 - d[blob]
+            t[blob] = sign * np.sqrt(F[blob])
+        volumes += [{"term": term, "stat": "F", "df_num": 1, "df_den": 40},
+                    {"term": term, "stat": "p", "df_num": 1, "df_den": 40}]
+        data += [F, p]
+        volumes.append({"coef": term.replace(":", "1:") + "1", "term": term, "stat": "t", "df": 40})
+        data.append(t)
+    nib.save(nib.Nifti1Image(np.stack(data, -1).astype(np.float32), affine), folder / "stats.nii.gz")
+    (folder / "stats.json").write_text(json.dumps({"fitted": fitted, "volumes": volumes}))
+    nib.save(nib.Nifti1Image(np.ones(shape, np.uint8), affine), folder / "fit.nii.gz")
+    table = {f"NN{nn}": {side: {"0.005": {"0.05": size}} for side in SIDES} for nn in (1, 2, 3)}
+    (folder / "cs.json").write_text(json.dumps({**table, "acf": [0.5, 3.0, 6.0], "engine": "test"}))
+    return [folder / name for name in ("stats.nii.gz", "stats.json", "fit.nii.gz", "cs.json")]
+
+
+def test_every_term_gets_its_clusters_in_one_table(tmp_path):
+    """Clusters planted in two terms' maps (none in the interaction's) come out under their own
+    term, with the columns of the term-of-interest table; that table itself is unchanged by the
+    all-terms one; a model not fitted gives a header-only table with the reason."""
+    from trialmri.clusters.cluster_files import apply_threshold, apply_threshold_terms
+    from trialmri.io import read_tsv
+
+    planted = {"group": ((-24.0, -6.0, -18.0), 12.0, +1), "treatment": ((30.0, 48.0, 12.0), 12.0, -1)}
+    inputs = write_lme_stats(tmp_path, planted)
+    atlases = ("harvard_oxford",)
+    out = apply_threshold_terms(*inputs, 0.005, 0.05, 1, "auto", tmp_path / "all.tsv", tmp_path / "all.json",
+                                atlases=atlases)
+    table = read_tsv(tmp_path / "all.tsv")
+    assert list(out["terms"]) == ["group", "treatment", "group:treatment"]  # no intercept
+    assert {t: v["clusters"] for t, v in out["terms"].items()} == {"group": 1, "treatment": 1,
+                                                                  "group:treatment": 0}
+    assert all(v["sided"] == "2-sided" and v["min_voxels"] == 5 for v in out["terms"].values())
+    assert list(table.term) == ["group", "treatment"] and list(table.sign) == ["+", "-"]
+    for row in table.itertuples():
+        centre = planted[row.term][0]
+        assert np.allclose([row.peak_x, row.peak_y, row.peak_z], centre)
+        assert np.allclose([row.com_x, row.com_y, row.com_z], centre, atol=3.0)
+        assert row.peak_F == pytest.approx(20.0) and row.peak_p == pytest.approx(1e-4)
+    one = apply_threshold(*inputs, "treatment", 0.005, 0.05, 1, "auto", tmp_path / "d.nii.gz", tmp_path / "t.tsv",
+                          tmp_path / "t.json", atlases=atlases)
+    single = read_tsv(tmp_path / "t.tsv")
+    assert list(table.columns) == ["term", *single.columns]
+    assert table[table.term == "treatment"].drop(columns="term").reset_index(drop=True).equals(single)
+    assert {k: one[k] for k in out["terms"]["treatment"]} == out["terms"]["treatment"]
+    # bisided: each one-coefficient term clustered by its sign, the same clusters here
+    bi = apply_threshold_terms(*inputs, 0.005, 0.05, 1, "bisided", tmp_path / "b.tsv", tmp_path / "b.json",
+                               atlases=atlases)
+    assert {t: v["sided"] for t, v in bi["terms"].items()} == dict.fromkeys(out["terms"], "bisided")
+    not_fitted = write_lme_stats(tmp_path, {}, fitted=False)
+    none = apply_threshold_terms(*not_fitted, 0.005, 0.05, 1, "auto", tmp_path / "n.tsv", tmp_path / "n.json")
+    assert none["clusters"] == 0 and "reason" in none and read_tsv(tmp_path / "n.tsv").empty

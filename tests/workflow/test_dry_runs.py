@@ -56,7 +56,7 @@ def test_paths_with_spaces_and_quotes_reach_every_fsl_and_afni_command_as_one_wo
     work.mkdir()
     out, counts = dry_run(bids, work, ALL_STUDY_ENGINES)
     commands = [line.split("Shell command: ", 1)[1] for line in out.splitlines() if "Shell command: " in line]
-    programs = {"dtifit", "flirt", "fsl_reg", "applywarp", "fslmerge", "topup", "eddy", "mcflirt", "3dNetCorr",
+    programs = {"dtifit", "flirt", "fsl_reg", "applywarp", "fslmerge", "topup", "eddy_openmp", "mcflirt", "3dNetCorr",
                 "3dLME", "3dFWHMx", "3dClustSim"}
     assert programs <= {w for c in commands for w in re.findall(r"[\w-]+", c)}, "a study program was not planned"
     whole = (str(bids), str(work))

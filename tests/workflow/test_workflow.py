@@ -240,6 +240,14 @@ def test_clusters_per_seed_with_their_threshold_table_and_labels(first_run):
         assert np.all(p[labels > 0] < 0.005)
         rows = summary[summary.seed == seed]
         assert len(rows) == max(len(table), 1)
+        every = pd.read_csv(f"{stem}-termclusters.tsv", sep="\t")
+        terms = json.loads(Path(f"{stem}-termclusters.json").read_text())["terms"]
+        assert list(terms) == ["group", "treatment", "order", "group:treatment"]
+        assert {k: terms["group:treatment"][k] for k in ("sided", "min_voxels", "clusters")} == {
+            k: meta[k] for k in ("sided", "min_voxels", "clusters")}
+        interaction = every[every.term == "group:treatment"].drop(columns="term").reset_index(drop=True)
+        assert list(interaction.voxels) == list(table.voxels)
+        assert len(every) == sum(t["clusters"] for t in terms.values())
         figure = group / "figures" / f"space-MNI152NLin2009cAsym_roi-{seed}_desc-clusters.png"
         assert figure.stat().st_size > 10_000
 
@@ -285,6 +293,10 @@ def test_roi_followups_write_every_table_and_figure(first_run, tiny_bids):
     correlations = pd.read_csv(group / "desc-crp_correlations.tsv", sep="\t")
     assert len(correlations) == 2 * n_clusters
     assert len(pd.read_csv(group / "desc-crp_fisherz.tsv", sep="\t")) == n_clusters
+    posthoc = pd.read_csv(group / "desc-clusters_posthoc.tsv", sep="\t")
+    assert len(posthoc) == 2 * n_clusters and set(posthoc.group) <= {"TRD", "HV"}
+    if not n_clusters:
+        assert "no cluster" in json.loads((group / "desc-clusters_posthoc.json").read_text())["reason"]
     symptoms = pd.read_csv(group / "desc-symptoms_correlations.tsv", sep="\t")
     assert len(symptoms) == 4 * n_clusters and set(symptoms.group) <= {"TRD"}
     for figure in ("clusters_boxplot", "controlroi_boxplot", "crp_scatter", "symptoms_scatter"):
@@ -312,9 +324,10 @@ def test_new_subjects_plan_only_their_jobs_and_the_group_jobs(arrived):
     group = {(rule, "") for rule in ("extract_roi_md", "build_dti_table", "test_dti_groups", "fit_dti_models",
                                      "collect_dwi_outliers", "rs_group_sessions")}
     group |= {(rule, f"seed={seed}") for seed in RS_SEEDS for rule in (
-        "lme_table", "group_lme", "plot_group_lme", "lme_fit_mask", "fwhmx", "clustsim", "clusters", "plot_clusters")}
+        "lme_table", "group_lme", "plot_group_lme", "lme_fit_mask", "fwhmx", "clustsim", "clusters", "term_clusters",
+        "plot_clusters")}
     group |= {(rule, "") for rule in ("cluster_summary", "control_fc", "cluster_fc", "clinical_sessions", "control_lme",
-                                     "crp_lme", "followup_correlations", "plot_followup")}
+                                     "crp_lme", "followup_correlations", "cluster_posthoc", "plot_followup")}
     assert jobs == {("check_subject_inputs", f"subject={s}") for s in HELD_BACK} | per_session | per_subject | {
         ("collect_scores", ""), ("check_phenotype", ""), ("collect_input_qc", ""), ("provenance", ""), ("all", "")} | \
         group | figures

@@ -58,7 +58,7 @@ def read_fwhmx_stdout(path) -> dict:
     if acf[3] <= 0:
         raise ValueError(f"{path}: 3dFWHMx's ACF fit failed (FWHM {acf[3]})")
     return {"acf": acf[:3], "acf_fwhm_mm": acf[3], "fwhm_xyz_mm": classic[:3],
-            "fwhm_combined_mm": classic[3], "engine": "AFNI 3dFWHMx -acf", "version": __version__}
+            "fwhm_combined_mm": classic[3], "engine": "AFNI 3dFWHMx -acf", "converted_by": f"trialmri {__version__}"}
 
 
 def read_clustsim_table(path) -> dict[str, dict[str, float]]:

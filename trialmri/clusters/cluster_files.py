@@ -5,7 +5,8 @@
 - ``trialmri clustsim``: a mask and ACF in, ``P.json`` (``{"NN1": {"bisided": {"0.005":
   {"0.05": size}}}}``, sizes in voxels) and AFNI-style tables ``P.NN1_1sided.1D`` ... out;
 - ``apply_threshold``: one LME term's p map thresholded, clusters at least the simulated size,
-  a label map and a table (``cluster_table``).
+  a label map and a table (``cluster_table``); ``apply_threshold_terms``: the same for every term
+  of the model, one table with a ``term`` column.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from trialmri import __version__
 from trialmri.clusters.acf import estimate_smoothness
 from trialmri.clusters.afni_commands import TABLE_SUFFIXES
 from trialmri.clusters.clustsim import SIDES, min_cluster_voxels, prob_key, simulate, text_tables, threshold_table
-from trialmri.clusters.cluster_table import DEFAULT_ATLASES, cluster_table, find_clusters
+from trialmri.clusters.cluster_table import DEFAULT_ATLASES, cluster_table, find_clusters, table_columns
 from trialmri.grids import same_grid
 from trialmri.io import read_tsv, save_nifti, write_json, write_tsv
 from trialmri.lme.lme_files import stat_volume, term_sign
@@ -106,6 +107,52 @@ def resolve_sided(sided: str, df_num) -> str:
     return sided
 
 
+def _threshold_inputs(stats_path, sidecar_path, mask_path, clustsim_path):
+    """The LME sidecar, statistics image and its data, fit mask and clustsim JSON of one seed."""
+    meta_in = json.loads(Path(sidecar_path).read_text())
+    img = _load(stats_path, "LME statistics")
+    mask, _ = _mask(mask_path, img, allow_empty=True)  # empty when the model was not fitted
+    sim = json.loads(Path(clustsim_path).read_text())
+    return meta_in, img, np.asarray(img.dataobj, dtype=np.float32), mask, sim
+
+
+def _skip(meta_in: dict, sim: dict, missing: str | None = None) -> tuple[bool, str | None]:
+    """``(skip, reason)``: skip when the model or the simulation was not estimated, or ``missing``
+    (why a term is absent) is given; the reason is the model's, else ``missing``, else the
+    simulation's."""
+    fitted, simulated = meta_in.get("fitted", True), sim.get("fitted", True)
+    if fitted and simulated and missing is None:
+        return False, None
+    return True, (None if fitted else meta_in.get("reason")) or missing or sim.get("reason")
+
+
+def term_clusters(stats, volumes, mask, sim, affine, term: str, pthr: float, alpha: float, nn: int,
+                  sided: str, atlases=DEFAULT_ATLASES, prob_threshold: float = 25.0,
+                  multi_df_bisided: str | None = None):
+    """One term's clusters: ``(labels, table, info)``; ``info`` holds the sidedness used, the
+    minimum size (voxels), the simulated C(pthr, alpha), the term's df, the number of clusters and
+    of supra-threshold voxels. ``bisided`` needs a one-coefficient term (the sign of its t); for
+    another term it is an error, or ``multi_df_bisided`` is used instead."""
+    f_entry = next(v for v in volumes if v.get("term") == term and v.get("stat") == "F")
+    side = resolve_sided(sided, f_entry.get("df_num"))
+    sign = term_sign(stats, volumes, term)
+    if side == "bisided" and sign is None:
+        if multi_df_bisided is None:
+            raise ValueError(f"bisided clustering needs the sign of a one-coefficient term; {term!r} has "
+                             f"{f_entry.get('df_num')} numerator df: use 1-sided or 2-sided")
+        side = multi_df_bisided
+    min_voxels = min_cluster_voxels(sim, nn, side, pthr, alpha)
+    p = stat_volume(stats, volumes, term=term, stat="p")
+    F = stat_volume(stats, volumes, term=term, stat="F")
+    labels = find_clusters(p, mask, pthr, nn, min_voxels, sign if side == "bisided" else None)
+    table = cluster_table(labels, affine, F, p, "F", sign, atlases, prob_threshold)
+    info = {"sided": side, "min_voxels": min_voxels,
+            "size_threshold": sim[f"NN{nn}"][side][prob_key(pthr)][prob_key(alpha)],
+            "df_num": f_entry.get("df_num"), "df_den": f_entry.get("df_den"),
+            "clusters": int(labels.max()), "voxels_supra": int(((p < pthr) & mask).sum())}
+    return labels, table, info
+
+
 def apply_threshold(stats_path, sidecar_path, mask_path, clustsim_path, term: str, pthr: float, alpha: float,
                     nn: int, sided: str, labels_out, table_out, sidecar_out, atlases=DEFAULT_ATLASES,
                     prob_threshold: float = 25.0) -> dict:
@@ -115,38 +162,66 @@ def apply_threshold(stats_path, sidecar_path, mask_path, clustsim_path, term: st
     with the threshold used; returns the sidecar. A model that was not fitted gives empty outputs
     with the reason.
     """
-    meta_in = json.loads(Path(sidecar_path).read_text())
-    img = _load(stats_path, "LME statistics")
-    mask, _ = _mask(mask_path, img, allow_empty=True)  # empty when the model was not fitted
-    sim = json.loads(Path(clustsim_path).read_text())
+    meta_in, img, stats, mask, sim = _threshold_inputs(stats_path, sidecar_path, mask_path, clustsim_path)
     out = {"term": term, "pthr": pthr, "alpha": alpha, "nn": nn, "clustsim": str(clustsim_path),
            "acf": sim.get("acf"), "engine": sim.get("engine"), "version": __version__}
-    stats = np.asarray(img.dataobj, dtype=np.float32)
     volumes = meta_in.get("volumes", [])
-    f_entry = next((v for v in volumes if v.get("term") == term and v.get("stat") == "F"), None)
-    if not meta_in.get("fitted", True) or f_entry is None or not sim.get("fitted", True):
-        reason = (meta_in.get("reason") if not meta_in.get("fitted", True) else None) or \
-            (f"term {term!r} is not in the model" if f_entry is None else sim.get("reason"))
+    has_term = any(v.get("term") == term and v.get("stat") == "F" for v in volumes)
+    skip, reason = _skip(meta_in, sim, None if has_term else f"term {term!r} is not in the model")
+    if skip:
         labels = np.zeros(img.shape[:3], dtype=np.int32)
         table = cluster_table(labels, img.affine, labels, np.ones(labels.shape), atlases=atlases)
         out.update({"clusters": 0, "reason": reason})
     else:
-        side = resolve_sided(sided, f_entry.get("df_num"))
-        sign = term_sign(stats, volumes, term)
-        if side == "bisided" and sign is None:
-            raise ValueError(f"bisided clustering needs the sign of a one-coefficient term; {term!r} has "
-                             f"{f_entry.get('df_num')} numerator df: use 1-sided or 2-sided")
-        min_voxels = min_cluster_voxels(sim, nn, side, pthr, alpha)
-        p = stat_volume(stats, volumes, term=term, stat="p")
-        F = stat_volume(stats, volumes, term=term, stat="F")
-        labels = find_clusters(p, mask, pthr, nn, min_voxels, sign if side == "bisided" else None)
-        table = cluster_table(labels, img.affine, F, p, "F", sign, atlases, prob_threshold)
-        out.update({"sided": side, "min_voxels": min_voxels,
-                    "size_threshold": sim[f"NN{nn}"][side][prob_key(pthr)][prob_key(alpha)],
-                    "df_num": f_entry.get("df_num"), "df_den": f_entry.get("df_den"),
-                    "clusters": int(labels.max()), "voxels_supra": int(((p < pthr) & mask).sum())})
+        labels, table, info = term_clusters(stats, volumes, mask, sim, img.affine, term, pthr, alpha, nn,
+                                            sided, atlases, prob_threshold)
+        out.update(info)
     save_nifti(labels_out, labels, img.affine, dtype=np.int16,
                description=f"clusters of {term} p<{pthr}")
+    write_tsv(table_out, table)
+    write_json(sidecar_out, out)
+    return out
+
+
+MODEL_TERMS_SKIPPED = ("(Intercept)",)
+
+
+def model_terms(volumes: list[dict]) -> list[str]:
+    """The terms with an F test in the LME sidecar's volume list, in its order, without the
+    intercept (its F tests mean connectivity against 0, not an effect)."""
+    return [v["term"] for v in volumes if v.get("stat") == "F" and "coef" not in v
+            and v.get("term") not in MODEL_TERMS_SKIPPED]
+
+
+def apply_threshold_terms(stats_path, sidecar_path, mask_path, clustsim_path, pthr: float, alpha: float,
+                          nn: int, sided: str, table_out, sidecar_out, atlases=DEFAULT_ATLASES,
+                          prob_threshold: float = 25.0) -> dict:
+    """:func:`apply_threshold` for every term of the model (study 000's Supplementary Table S4:
+    all effects, not only the term of interest): one table with a ``term`` column first and the
+    columns of the single-term table, and a JSON sidecar with each term's sidedness, df and size
+    threshold. ``bisided`` falls back to ``1-sided`` for a term of several coefficients (it has no
+    sign); the sidecar says so. A model that was not fitted gives an empty table with the reason.
+    """
+    meta_in, img, stats, mask, sim = _threshold_inputs(stats_path, sidecar_path, mask_path, clustsim_path)
+    volumes = meta_in.get("volumes", [])
+    out = {"pthr": pthr, "alpha": alpha, "nn": nn, "sided": sided, "clustsim": str(clustsim_path),
+           "acf": sim.get("acf"), "engine": sim.get("engine"), "version": __version__, "terms": {}}
+    parts = []
+    skip, reason = _skip(meta_in, sim)
+    if skip:
+        out.update({"clusters": 0, "reason": reason})
+    else:
+        for term in model_terms(volumes):
+            _, table, info = term_clusters(stats, volumes, mask, sim, img.affine, term, pthr, alpha, nn, sided,
+                                           atlases, prob_threshold, multi_df_bisided="1-sided")
+            if sided == "bisided" and info["sided"] != "bisided":
+                info["note"] = "bisided needs a one-coefficient term: 1-sided table used"
+            out["terms"][term] = info
+            if len(table):
+                parts.append(table.assign(term=term))
+        out["clusters"] = sum(t["clusters"] for t in out["terms"].values())
+    columns = ["term", *table_columns("F", True, atlases)]
+    table = pd.concat(parts, ignore_index=True).reindex(columns=columns) if parts else pd.DataFrame(columns=columns)
     write_tsv(table_out, table)
     write_json(sidecar_out, out)
     return out

@@ -74,7 +74,11 @@ def cluster_table(labels: np.ndarray, affine: np.ndarray, stat: np.ndarray, p: n
             row[f"{atlas}_peak"] = at_peak[0] + ("" if at_peak[1] is None else f" ({at_peak[1]:.0f}%)")
             row[f"{atlas}_regions"] = _shares(point_labels(atlas, xyz, prob_threshold))
         rows.append(row)
-    columns = ["cluster", "voxels", "volume_mm3", "peak_x", "peak_y", "peak_z", "com_x", "com_y", "com_z",
-               f"peak_{stat_name}", "peak_p"] + (["sign"] if sign is not None else []) + \
+    return pd.DataFrame(rows, columns=table_columns(stat_name, sign is not None, atlases))
+
+
+def table_columns(stat_name: str = "F", signed: bool = True, atlases=DEFAULT_ATLASES) -> list[str]:
+    """The columns of :func:`cluster_table` (``sign`` only for a signed statistic)."""
+    return ["cluster", "voxels", "volume_mm3", "peak_x", "peak_y", "peak_z", "com_x", "com_y", "com_z",
+            f"peak_{stat_name}", "peak_p"] + (["sign"] if signed else []) + \
         [f"{a}_{kind}" for a in atlases for kind in ("peak", "regions")]
-    return pd.DataFrame(rows, columns=columns)

@@ -13,12 +13,55 @@ Distortion / motion / eddy steps (reverse-phase-encoded pair): the series are co
 ``mcflirt`` reports the b0s' rigid motion, and ``eddy`` corrects eddy currents and motion through
 topup's field. fslpy's ``fslmerge`` dispatches to private wrapped functions at call time, so its
 argv (``fslmerge -t <out> <in1> <in2> ...``) is written out here.
+
+The commands follow the FSL version of the pinned image (``containers.fsl``, read from its tag by
+:func:`fsl_version`): FSL 6.0.4 ships ``eddy_openmp`` (threads from ``OMP_NUM_THREADS``) and no
+``--nthr``; from 6.0.6 ``eddy`` runs eddy_cpu, which takes ``--nthr`` and ignores OMP_NUM_THREADS.
+
+Where each program and option is documented for the pinned image (docker://brainlife/fsl:6.0.4-patched2):
+
+* the image: github.com/brainlife/dockerfiles fsl-6.0.4/{Dockerfile,build.sh}
+  @ c4ef94fc9b59a58281e5c23ee0106018c71db337
+  (``build.sh`` pushes tag ``6.0.4-patched2``; the Dockerfile installs FSL 6.0.4 with fslinstaller.py,
+  sets FSLOUTPUTTYPE=NIFTI_GZ, and puts FSL 5.0.8's ``topup`` binary (``fsl5/topup``) first on PATH).
+* usage of each program in that image: the Boutiques descriptors of github.com/styx-api/niwrap
+  descriptors/fsl/<program>.json @ 18249a9600e18d3695c9ebe45458d94267c61c27 ("tool-version": "6.0.4",
+  "container-image": brainlife/fsl:6.0.4-patched2); transcribed in tests/reference/fsl_6_0_4_usage.py.
+* ``fslmerge -t``: niwrap fslmerge.json (``-t`` concatenate in time; ``fslmerge <-x/y/z/t/a/tr> <out> <in...>``).
+* ``fslselectvols -i -o --vols``: niwrap fslselectvols.json; nipype epi.py EddyQuad doc uses the same form.
+* ``topup --imain --datain --config --out --fout --iout``: option names in the image's topup (FSL
+  5.0.8, brainlife/dockerfiles fsl-6.0.4/fsl5/topup @ c4ef94fc, ``strings``: --imain --datain --out
+  --fout --iout --config ...; no --nthr) and niwrap topup.json; ``--config=b02b0.cnf`` as in the eddy
+  users guide (https://fsl.fmrib.ox.ac.uk/fsl/fslwiki/eddy/UsersGuide), the file found by name in
+  ``$FSLDIR/etc/flirtsch``.
+* ``applytopup --method=jac``: niwrap applytopup.json (--imain --datain --inindex --topup --out --method).
+* ``mcflirt -in -out -refvol -plots``: niwrap mcflirt.json (``-plots`` writes <out>.par).
+* ``fslmaths -Tmean``, ``-add``, ``-div``: fslmaths usage (FSL 6.0), niwrap fslmaths.json (operations).
+* ``bet <in> <out> -m -f``: niwrap bet.json (``-m`` binary mask, ``-f`` fractional intensity threshold).
+* ``eddy_openmp --imain --mask --acqp --index --bvecs --bvals --topup --out --repol``: niwrap
+  eddy_openmp.json (6.0.4: no --nthr); the eddy users guide of that era lists eddy_openmp / eddy_cuda
+  and "no longer an executable named eddy"; nipype nipype/interfaces/fsl/epi.py
+  @ dc8e1cdda70dca5925836685026aaa3c97765ea5 runs ``eddy_openmp`` with OMP_NUM_THREADS=<num_threads>.
+* ``eddy --nthr`` (>= 6.0.6): FSL 6.0.6 replaced eddy_openmp by eddy_cpu
+  (https://github.com/Washington-University/HCPpipelines/issues/264, citing the 6.0.6 release notes
+  https://fsl.fmrib.ox.ac.uk/fsl/fslwiki/WhatsNew?action=AttachFile&do=get&target=6.0.6.md); eddy_cpu's
+  threads are ``--nthr=n`` (https://fsl.fmrib.ox.ac.uk/fsl/docs/diffusion/eddy/users_guide/), and it
+  ignores OMP_NUM_THREADS (https://github.com/PennLINC/qsiprep/pull/743, nipy/nipype#3721).
+* ``dtifit --wls``: niwrap dtifit.json (``-w,--wls``; -k/--data -o/--out -m/--mask -r/--bvecs -b/--bvals).
+* ``flirt -in -ref -omat -dof``: niwrap flirt.json.
+* ``fsl_reg <in> <ref> <out> -e -FA``: niwrap fsl_reg.json ($FSLDIR/bin/fsl_reg; -FA uses
+  FA_2_FMRIB58_1mm.cnf).
+* ``applywarp --in --ref --out --warp --premat --interp``: niwrap applywarp.json.
+* ``$FSLDIR/data/standard/FMRIB58_FA_1mm``, ``MNI152_T1_2mm``: FSL's standard images, the TBSS target
+  (https://fsl.fmrib.ox.ac.uk/fsl/fslwiki/TBSS/UserGuide, ``tbss_2_reg -T``) and the MNI152 2 mm grid,
+  installed by fslinstaller.py under $FSLDIR/data/standard.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
+import re
 
 from trialmri.shell_words import join_words, shell_word
 
@@ -27,7 +70,25 @@ FMRIB58_FA_1MM = "$FSLDIR/data/standard/FMRIB58_FA_1mm"
 TEMPLATE_GRID = {1: "$FSLDIR/data/standard/FMRIB58_FA_1mm", 2: "$FSLDIR/data/standard/MNI152_T1_2mm"}
 SPACE = "MNI152NLin6Asym"  # FSL's MNI152 (FMRIB58 is aligned to it)
 TOPUP_CONFIG = "b02b0.cnf"  # topup's b0 configuration, found in $FSLDIR/etc/flirtsch by name
-EDDY_MIN_FSL = "6.0.6"  # first FSL whose ``eddy`` (eddy_cpu) takes --nthr
+EDDY_NTHR_FSL = (6, 0, 6)  # first FSL whose ``eddy`` (eddy_cpu) takes --nthr; before it, eddy_openmp
+PINNED_EXAMPLE = "docker://brainlife/fsl:6.0.4-patched2"
+
+
+def fsl_version(container: str) -> tuple[int, int, int]:
+    """The FSL version (major, minor, patch) the image's tag starts with:
+    ``docker://brainlife/fsl:6.0.4-patched2`` -> (6, 0, 4). A tag that does not start with a version
+    is a config error: the command lines depend on it, so there is no default."""
+    name = str(container).rsplit("/", 1)[-1]
+    tag = name.split(":", 1)[1] if ":" in name and "@" not in name else ""
+    match = re.match(r"v?(\d+)\.(\d+)\.(\d+)(?!\d)", tag)
+    if match is None:
+        raise ValueError(
+            f"config containers.fsl: cannot read the FSL version from the image {container!r}: its tag "
+            "must start with the FSL version (major.minor.patch), because the FSL engine builds eddy's "
+            "command line from it (eddy_openmp with OMP_NUM_THREADS before FSL 6.0.6, eddy --nthr from "
+            "6.0.6). Set containers.fsl to an image whose tag starts with its FSL version, e.g. "
+            f"{PINNED_EXAMPLE}")
+    return tuple(int(part) for part in match.groups())
 
 
 def _argv(wrapper, *args, **kwargs) -> list[str]:
@@ -118,16 +179,21 @@ def applytopup(image: str, datain: str, index: int, topup_prefix: str, out: str)
 
 
 def eddy(dwi: str, mask: str, acqp: str, index: str, bvecs: str, bvals: str, topup_prefix: str,
-         out_prefix: str, nthr, repol: bool = True) -> str:
-    """``eddy`` through topup's field, ``--repol`` replacing outlier slices (``<out>.eddy_outlier_map``).
-
-    ``--nthr`` (threads) needs FSL >= EDDY_MIN_FSL (6.0.6), where ``eddy`` runs eddy_cpu or eddy_cuda.
+         out_prefix: str, nthr, *, fsl_version: tuple[int, int, int], repol: bool = True) -> str:
+    """eddy through topup's field, ``--repol`` replacing outlier slices (``<out>.eddy_outlier_map``),
+    on ``nthr`` threads as the image's FSL (``fsl_version``) takes them: ``eddy --nthr=N`` from
+    EDDY_NTHR_FSL (6.0.6, eddy_cpu), else ``OMP_NUM_THREADS=N eddy_openmp`` (FSL 6.0.4 has no --nthr).
     Writes ``<out>.nii.gz``, ``<out>.eddy_rotated_bvecs``, ``<out>.eddy_parameters`` among others.
     """
-    kwargs = {"topup": topup_prefix, "nthr": str(nthr)}
+    kwargs = {"topup": topup_prefix}
     if repol:
         kwargs["repol"] = True
-    return join_words(_argv("eddy", dwi, mask, index, acqp, bvecs, bvals, out_prefix, **kwargs))
+    if tuple(fsl_version) >= EDDY_NTHR_FSL:
+        kwargs["nthr"] = str(nthr)
+    argv = _argv("eddy", dwi, mask, index, acqp, bvecs, bvals, out_prefix, **kwargs)
+    if tuple(fsl_version) >= EDDY_NTHR_FSL:
+        return join_words(argv)
+    return join_words([f"OMP_NUM_THREADS={nthr}", "eddy_openmp", *argv[1:]])
 
 
 def mcflirt(b0s: str, out: str, refvol: int = 0) -> str:
@@ -143,3 +209,34 @@ def eddy_outputs(out_prefix: str, bval_in: str, dwi: str, bvec: str, bval: str, 
     return " && ".join(join_words(["cp", src, dst]) for src, dst in [
         (f"{out_prefix}.nii.gz", dwi), (f"{out_prefix}.eddy_rotated_bvecs", bvec), (bval_in, bval),
         (f"{out_prefix}.eddy_parameters", parameters), (f"{out_prefix}.eddy_outlier_map", outlier_map)])
+
+
+def b0_brain_mask(b0s: str, mean: str, brain: str, frac: float = 0.2) -> str:
+    """The b0s' mean (``fslmaths -Tmean``) and its ``bet -m -f`` brain mask (``<brain>_mask``)."""
+    return " && ".join([join_words(["fslmaths", b0s, "-Tmean", mean]),
+                        join_words(["bet", mean, brain, "-m", "-f", str(frac)])])
+
+
+def corrections(directions, fsl_version: tuple[int, int, int]) -> str:
+    """The correct_dwi rule's FSL chain, with its placeholders: topup on the b0s of the merged series
+    (``{input.nii_<dir>}`` in ``directions`` order, b0 indices ``{params.b0_volumes}``, datain
+    ``{input.b0_acqparams}``), mcflirt on the b0s, a mean-b0 brain mask, eddy on
+    ``{params.eddy_series}`` on ``{threads}`` threads as ``fsl_version`` runs them, its outputs copied
+    to ours; work files under ``{params.work}_*`` (in ``{params.work_dir}``), removed at the end."""
+    work = "{params.work}"
+    return " && ".join([
+        join_words(["mkdir", "-p", "{params.work_dir}"]),
+        merge_b0s([f"{{input.nii_{d}}}" for d in directions], "{params.b0_volumes}", f"{work}_merged",
+                  f"{work}_b0s"),
+        topup(f"{work}_b0s", "{input.b0_acqparams}", f"{work}_topup", "{output.field}",
+              f"{work}_b0corrected"),
+        mcflirt(f"{work}_b0s", f"{work}_mcflirt"),
+        join_words(["cp", f"{work}_mcflirt.par", "{output.b0_motion}"]),
+        b0_brain_mask(f"{work}_b0corrected", f"{work}_b0mean", f"{work}_brain"),
+        eddy("{params.eddy_series}", f"{work}_brain_mask", "{input.acqparams}", "{input.index}",
+             "{input.merged_bvec}", "{input.merged_bval}", f"{work}_topup", f"{work}_eddy", "{threads}",
+             fsl_version=fsl_version),
+        eddy_outputs(f"{work}_eddy", "{input.merged_bval}", "{output.dwi}", "{output.bvec}",
+                     "{output.bval}", "{output.parameters}", "{output.outlier_map}"),
+        f"rm -f {shell_word(work)}_*",
+    ])

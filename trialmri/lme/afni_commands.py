@@ -15,9 +15,10 @@ workflow relies on that default, as the centre depends on which sessions enter.
 
 What 3dLME writes (from AFNI's ``src/R_scripts/3dLME.R``): one sub-brick per row of
 ``anova(fm)``, ``(Intercept)`` included, labelled ``paste(rowname, " F")`` (so ``"group:treatment
- F"`` with two spaces), stat type ``fift`` with (numDF, denDF) in ``BRICK_STATAUX``; values are
-clipped to ±100 (its ``tTop``) and stored as scaled shorts; ``-resid`` one sub-brick per
-data-table row. In NIfTI output the labels and stat parameters travel in the AFNI header
+ F"`` with two spaces), stat type ``fift`` with (numDF, denDF) in ``BRICK_STATAUX``; ``-resid`` one
+sub-brick per data-table row. Real 3dLME output (AFNI_26.2.03, 3dLME 2.2.0) is float32 and F is not
+clipped (an intercept F of 2173 was written as is); 3dLME's ``tTop`` of 100 bounds t and Z values
+only. In NIfTI output the labels and stat parameters travel in the AFNI header
 extension (ecode 4, XML ``AFNI_atr`` elements ``BRICK_LABS``, ``~``-separated, and
 ``BRICK_STATAUX``: brick index, stat code (4 = F), parameter count, parameters, repeated).
 """
@@ -40,7 +41,6 @@ from trialmri.shell_words import join_words
 AFNI_SUBJECT = "Subj"
 AFNI_ECODE = 4
 F_STAT_CODE = 4
-F_CAP = 100.0  # 3dLME's tTop
 
 
 def afni_data_table(table: pd.DataFrame, random: str, variables: list[str]) -> str:
@@ -121,9 +121,30 @@ def _bricks(img: nib.Nifti1Image) -> np.ndarray:
     return data[..., None] if data.ndim == 3 else data
 
 
-def convert_lme_outputs(stats_path, resid_path, mask_path, out_prefix: str, container: str = "") -> dict:
+def read_afni_data_table(path) -> pd.DataFrame:
+    """A 3dLME ``-dataTable`` file (whitespace-separated, header ``Subj ... InputFile``) as text columns."""
+    table = pd.read_csv(path, sep=r"\s+", dtype=str, engine="python")
+    missing = [c for c in (AFNI_SUBJECT, INPUT_COLUMN) if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path}: not a 3dLME data table (no {' or '.join(missing)} column)")
+    return table
+
+
+def data_table_summary(path, qvars=()) -> dict:
+    """What the native engine's sidecar says of its table, from a 3dLME data table: ``n_rows``,
+    ``n_subjects``, ``levels`` of each factor (sorted, as R orders them), ``quantitative``."""
+    table = read_afni_data_table(path)
+    factors = [c for c in table.columns if c not in (AFNI_SUBJECT, INPUT_COLUMN, *qvars)]
+    return {"table": str(path), "n_rows": len(table), "n_subjects": int(table[AFNI_SUBJECT].nunique()),
+            "levels": {c: sorted(table[c].unique()) for c in factors}, "quantitative": list(qvars)}
+
+
+def convert_lme_outputs(stats_path, resid_path, mask_path, out_prefix: str, container: str = "",
+                        table_path=None, model: str = "", qvars=(), afni_version: str = "") -> dict:
     """3dLME's F bucket and residuals -> ``P_stats.nii.gz`` (F and p per term), ``P_stats.json``,
-    ``P_resid.nii.gz``, ``P_fitmask.nii.gz``, the native engine's layout."""
+    ``P_resid.nii.gz``, ``P_fitmask.nii.gz``, the native engine's layout. ``table_path``: the
+    ``-dataTable`` file (rows, subjects and levels go into the sidecar); ``afni_version``: e.g.
+    ``AFNI_26.2.03``, as the AFNI programs that ran report it."""
     img = nib.load(stats_path)
     labels, statpar = read_afni_extension(img)
     data = _bricks(img)
@@ -148,12 +169,15 @@ def convert_lme_outputs(stats_path, resid_path, mask_path, out_prefix: str, cont
     save_nifti(f"{prefix}_fitmask.nii.gz", fitmask, img.affine, dtype=np.uint8)
     resid = nib.load(resid_path)
     save_nifti(f"{prefix}_resid.nii.gz", _bricks(resid), resid.affine)
-    meta = {"engine": "AFNI 3dLME", "container": container, "converted_by": f"trialmri {__version__}",
+    meta = {"engine": "AFNI 3dLME", "version": afni_version, "container": container,
+            "converted_by": f"trialmri {__version__}", "formula": model, "random": "~1|Subj",
             "method": "REML (nlme::lme)", "anova_type": "marginal", "contrasts": "contr.sum",
-            "F_cap": F_CAP, "source": str(Path(stats_path).name), "fitted": True, "fitmask_codes":
-            {str(k): MASK_CODES[k] for k in (0, 1, NO_AFNI_OUTPUT)},
-            "note": "3dLME writes F per term only (clipped at 100, stored as scaled shorts); p is "
-                    "computed here from F and its degrees of freedom; no coefficient volumes",
+            **(data_table_summary(table_path, qvars) if table_path is not None else {}),
+            "source": str(Path(stats_path).name), "fitted": True,
+            "voxels": {"fitted": int(fitted.sum()), "3dLME wrote zeros": int((mask & ~fitted).sum())},
+            "fitmask_codes": {str(k): MASK_CODES[k] for k in (0, 1, NO_AFNI_OUTPUT)},
+            "note": "3dLME writes F per term only; p is computed here from F and its degrees of "
+                    "freedom; no coefficient or variance volumes",
             "volumes": volumes}
     write_json(f"{prefix}_stats.json", meta)
     return meta
