@@ -9,6 +9,8 @@ SLURM_PLUGINS := snakemake-executor-plugin-slurm snakemake-executor-plugin-slurm
 # Debian packages the tests use: a one-node SLURM (tests/localslurm.py) and headless Chromium
 # (the report test). Installed when missing, where `make test` runs as root with apt-get.
 TEST_DEBS := slurm-wlm munge chromium
+# AFNI programs built from source, beside the clone (the AFNI engine's tests)
+AFNI_DIR := ../shared/afni
 
 .PHONY: demo test test-unit test-workflow test-accuracy install test-debs clean-demo lint
 
@@ -57,6 +59,10 @@ test-debs:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  fi; \
 	else echo "not root with apt-get: the SLURM and report-rendering tests skip unless $(TEST_DEBS) are installed"; fi
+	@# real AFNI for the AFNI engine's tests (tests/afni_dataset.py): its runtime packages, when ../shared/afni is there
+	@if [ -f $(AFNI_DIR)/install.sh ]; then bash $(AFNI_DIR)/install.sh --quiet $$([ "$$(id -u)" = 0 ] || echo --no-apt) >/dev/null \
+	  || echo "AFNI's install.sh failed: the AFNI engine's tests will fail"; \
+	else echo "no $(AFNI_DIR): the AFNI engine's tests skip"; fi
 
 clean-demo:
 	rm -rf demo

@@ -127,6 +127,7 @@ if RS_ENGINES["clustsim"] == "native":
             athr=CLUSTSIM_ATHR,
             iterations=RS_CLUSTERS["iterations"],
             seed=RS_CLUSTERS["seed"],
+            noise=RS_CLUSTERS["noise"],
         script:
             "../scripts/clustsim.py"
 

@@ -14,6 +14,6 @@ with log_to(snakemake.log[0]):
     else:
         out = run_clustsim(snakemake.input.mask, acf["acf"], snakemake.params.pthr, snakemake.params.athr,
                            snakemake.params.iterations, snakemake.params.seed, snakemake.params.prefix,
-                           workers=snakemake.threads)
+                           workers=snakemake.threads, noise=snakemake.params.noise)
         print(f"seed {snakemake.wildcards.seed}: {out['iterations']} fields over {out['mask_voxels']} voxels; "
               f"NN1 2-sided: {out['NN1']['2-sided']}")

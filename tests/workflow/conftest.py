@@ -6,12 +6,14 @@ arrive in a copy of the first run, where the run is killed and resumed on SLURM 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from afni_dataset import AFNI_DIR, TEST_OVERLAY, afni_path, write_boxed_rsfmri
 from foreign_dataset import foreign_config, write_foreign_dataset
 from helpers import (BIN, ODD_FOLDER, ROOT, break_new_subjects, digests, held_back_arrive, held_back_copy,
                      output_images, output_tables, run, snakemake, write_config)
@@ -44,6 +46,31 @@ def foreign_started(request, tmp_path_factory):
                                  "--configfile", str(work / "config.yaml"), "--cores", "2"],
                                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     yield work, proc, before
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def afni_started(request, tmp_path_factory):
+    """The study rsfMRI preset (config/study-rsfmri.yaml: AFNI engines) on the tiny trial's rsfMRI
+    arm with real AFNI (test_afni_engines.py), its analysis mask cut to boxes (afni_dataset.py),
+    started in the background when the tier starts, as the foreign-layout run is. ``(work, process,
+    PATH)``; None when that module is not collected or AFNI_DIR is absent (its tests skip)."""
+    if not AFNI_DIR.is_dir() or not any("test_afni_engines" in item.nodeid for item in request.session.items):
+        yield None
+        return
+    path = afni_path()
+    work = tmp_path_factory.mktemp("afni")
+    bids = write_boxed_rsfmri(request.getfixturevalue("tiny_bids"), work / "bids")
+    write_config(work, bids, "")
+    (work / "test.yaml").write_text(TEST_OVERLAY)
+    with open(work / "snakemake.log", "w") as log:
+        proc = subprocess.Popen([str(BIN / "snakemake"), "-s", str(ROOT / "Snakefile"), "-d", str(work),
+                                 "--configfile", str(work / "config.yaml"), str(ROOT / "config" / "study-rsfmri.yaml"),
+                                 str(work / "test.yaml"), "--cores", "2", "--notemp"],
+                                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PATH": path})
+    yield work, proc, path
     if proc.poll() is None:
         proc.terminate()
         proc.wait()

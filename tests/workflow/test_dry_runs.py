@@ -167,3 +167,18 @@ def json_strings(value):
     elif isinstance(value, list):
         for v in value:
             yield from json_strings(v)
+
+
+def test_study_presets_plan_the_published_pipelines(tiny_bids, tmp_path):
+    """config/study-dti.yaml and config/study-rsfmri.yaml, layered on a data config as the README
+    says, plan the papers' pipelines: FSL's chain with FA -> FMRIB58 at 1 mm, and AFNI's programs
+    with the study's model for every seed (the rsfMRI preset also runs for real:
+    test_afni_engines.py)."""
+    presets = [ROOT / "config" / "study-dti.yaml", ROOT / "config" / "study-rsfmri.yaml"]
+    out, counts = dry_run(tiny_bids, tmp_path, "", "--configfile", tmp_path / "config.yaml", *presets)
+    assert "fsl_reg" in out and "FMRIB58_FA_1mm" in out and "eddy_openmp" in out and "dtifit" in out
+    assert "space-MNI152NLin6Asym_res-1_param-md_dwimap" in out
+    lme = re.findall(r"3dLME -prefix .*", out)
+    assert len(lme) == int(counts["run_3dlme"]) == 4
+    assert all("-model 'group*treatment*order'" in c for c in lme)
+    assert int(counts["run_3dnetcorr"]) > 0 and int(counts["run_3dclustsim"]) == 4

@@ -77,18 +77,19 @@ def run_fwhmx(input_path, mask_path, out_prefix, detrend: int | None = None, pro
 
 
 def run_clustsim(mask_path, acf, pthr, athr, iterations: int, seed: int, out_prefix, workers: int = 1,
-                 progress: bool = False) -> dict:
-    """``trialmri clustsim``: cluster-size thresholds; writes ``P.json`` and ``P.NN*_*.1D``."""
+                 progress: bool = False, noise: str = "exact") -> dict:
+    """``trialmri clustsim``: cluster-size thresholds; writes ``P.json`` and ``P.NN*_*.1D``.
+    ``noise``: ``exact`` (the stated ACF) or ``afni`` (3dClustSim's spectrum, ``afni_spectrum``)."""
     mask, img = _mask(mask_path)
     a, b, c = (float(v) for v in acf)
     if not (0.0 <= a <= 1.0 and b > 0 and c > 0):
         raise ValueError(f"--acf {a} {b} {c}: need 0 <= a <= 1 and b, c > 0 (mm), as 3dFWHMx -acf prints them")
     result = simulate(mask, voxel_sizes(img), (a, b, c), pthr, iterations, seed, workers=workers,
-                      progress=progress)
+                      progress=progress, spectrum=noise)
     table = threshold_table(result, athr)
     meta = {"acf": [a, b, c], "mask": str(mask_path), "mask_voxels": result.n_voxels,
             "voxel_mm": voxel_sizes(img).round(4).tolist(), "iterations": iterations, "seed": seed,
-            "pthr": list(result.pthr), "athr": sorted({float(x) for x in athr}, reverse=True),
+            "pthr": list(result.pthr), "athr": sorted({float(x) for x in athr}, reverse=True), "noise": noise,
             "engine": ENGINE_CLUSTSIM, "version": __version__}
     write_json(f"{out_prefix}.json", {**table, **meta})
     header = {k: meta[k] for k in ("acf", "mask", "mask_voxels", "voxel_mm", "iterations", "seed", "version")}

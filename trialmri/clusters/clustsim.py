@@ -66,14 +66,15 @@ def largest_clusters(neighbours: Neighbours, z: np.ndarray, pthr) -> dict:
 
 
 def simulate(mask: np.ndarray, voxel_mm, acf, pthr, iterations: int, seed: int, workers: int = 1,
-             batch: int = BATCH, progress: bool = False) -> MaxClusters:
-    """Largest noise cluster of each of ``iterations`` fields (see module doc)."""
+             batch: int = BATCH, progress: bool = False, spectrum: str = "exact") -> MaxClusters:
+    """Largest noise cluster of each of ``iterations`` fields (see module doc); ``spectrum``: the
+    noise's, ``exact`` ACF or ``afni`` (3dClustSim's band-limited one, ``noise.FieldGenerator``)."""
     pthr = tuple(sorted({float(p) for p in pthr}, reverse=True))
     if any(not 0.0 < p < 1.0 for p in pthr):
         raise ValueError(f"voxelwise p thresholds must lie in (0, 1): {pthr}")
     if iterations < 1:
         raise ValueError("iterations must be at least 1")
-    gen = FieldGenerator(mask, voxel_mm, acf, workers=workers)
+    gen = FieldGenerator(mask, voxel_mm, acf, workers=workers, spectrum=spectrum)
     neighbours = Neighbours(gen.mask)
     rng = np.random.Generator(np.random.PCG64(seed))
     sizes = {(nn, side, p): np.zeros(iterations, dtype=np.int64)

@@ -6,7 +6,9 @@ directly in the frequency domain, and one inverse FFT gives two independent fiel
 imaginary parts, since the filter is real and even). Fields have unit variance and correlation
 ``acf_model(r)`` between voxels r mm apart. The FFT grid is the mask's bounding box padded until
 the ACF has fallen below ``WRAP_ACF`` across the wrap, so opposite sides of the mask do not see
-each other.
+each other. ``spectrum="afni"`` draws instead from the spectrum AFNI's 3dClustSim uses
+(``afni_spectrum``: its FFT grid, without the Nyquist and next-highest frequencies), to reproduce
+3dClustSim's tables.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import numpy as np
 from scipy import fft as sfft
 
 from trialmri.clusters.acf import acf_model
+from trialmri.clusters.afni_spectrum import afni_grid, afni_power
+
+SPECTRA = ("exact", "afni")
 
 WRAP_ACF = 0.01
 
@@ -33,21 +38,26 @@ class FieldGenerator:
     the cropped mask (``self.mask``); n is rounded up to an even number internally.
     """
 
-    def __init__(self, mask: np.ndarray, voxel_mm, acf, workers: int = 1):
+    def __init__(self, mask: np.ndarray, voxel_mm, acf, workers: int = 1, spectrum: str = "exact"):
         mask = np.asarray(mask, bool)
         if not mask.any():
             raise ValueError("the mask is empty")
+        if spectrum not in SPECTRA:
+            raise ValueError(f"noise spectrum {spectrum!r} is not one of {', '.join(SPECTRA)}")
         nz = np.nonzero(mask)
         self.box = tuple(slice(int(i.min()), int(i.max()) + 1) for i in nz)
         self.mask = mask[self.box]
         voxel_mm = np.asarray(voxel_mm, float)
-        pad = np.ceil(wrap_radius(acf, voxel_mm) / voxel_mm).astype(int)
-        self.shape = tuple(int(sfft.next_fast_len(int(n + p))) for n, p in zip(self.mask.shape, pad))
-        dist = np.meshgrid(*[np.minimum(np.arange(n), n - np.arange(n)) * d
-                             for n, d in zip(self.shape, voxel_mm)], indexing="ij", sparse=True)
-        r = np.sqrt(sum(x**2 for x in dist))
-        power = sfft.fftn(acf_model(r, *acf)).real
-        power = np.maximum(power, 0.0)
+        if spectrum == "afni":  # AFNI's grid (from the whole dataset grid) and band-limited spectrum
+            self.shape = afni_grid(mask.shape, voxel_mm, acf)
+            power = afni_power(self.shape, voxel_mm, acf)
+        else:
+            pad = np.ceil(wrap_radius(acf, voxel_mm) / voxel_mm).astype(int)
+            self.shape = tuple(int(sfft.next_fast_len(int(n + p))) for n, p in zip(self.mask.shape, pad))
+            dist = np.meshgrid(*[np.minimum(np.arange(n), n - np.arange(n)) * d
+                                 for n, d in zip(self.shape, voxel_mm)], indexing="ij", sparse=True)
+            r = np.sqrt(sum(x**2 for x in dist))
+            power = np.maximum(sfft.fftn(acf_model(r, *acf)).real, 0.0)
         power *= power.size / power.sum()  # unit variance after clipping
         self.filter = np.sqrt(power).astype(np.float32)
         flat = np.ravel_multi_index(np.nonzero(self.mask), self.shape)
