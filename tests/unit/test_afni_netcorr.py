@@ -1,7 +1,8 @@
-"""AFNI engine of the seed maps (``3dNetCorr -fish_z -ts_wb_Z -nifti``): AFNI cannot run here, so the
-command line is checked word by word, and the conversion is run on outputs laid out as 3dNetCorr
-writes them (file names and .netcc text format from AFNI's ``src/ptaylor/3dNetCorr.c`` and
-``WB_netw_corr``; see ``trialmri.fc.afni_commands``).
+"""AFNI engine of the seed maps (``3dNetCorr -fish_z -ts_wb_Z -nifti``), without AFNI: the command
+line word by word, and the conversion run on outputs laid out as 3dNetCorr writes them (file names
+and .netcc text format from AFNI's ``src/ptaylor/3dNetCorr.c`` and ``WB_netw_corr``; see
+``trialmri.fc.afni_commands``). Real 3dNetCorr output is converted and compared in
+tests/workflow/test_afni_engines.py.
 """
 
 from __future__ import annotations
