@@ -9,8 +9,10 @@ Each iteration is a unit-variance Gaussian noise field with the given ACF inside
 
 and clustered under NN1, NN2 and NN3. The largest cluster of each field is recorded. For a
 family-wise alpha the threshold is the smallest size C such that at most a fraction alpha of the
-fields have a cluster of C voxels or more; the table reports it interpolated as 3dClustSim does
-(linear in log alpha between C − 1 and C, so a value of 45.3 means a cluster needs 46 voxels).
+fields have a cluster of C voxels or more; the table reports it interpolated between C − 1 and C
+(linear in log alpha; 3dClustSim interpolates in log(−log(1 − alpha)), ``get_one_clust_thresh``,
+which differs by at most 0.01 voxel on the same maxima), so a value of 45.3 means a cluster needs
+46 voxels.
 
 Deterministic for a given seed, batch size and iteration count: fields are drawn batch by batch
 from one ``numpy.random.Generator(PCG64(seed))``; FFT threads do not change the numbers.
