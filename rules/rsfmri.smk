@@ -45,6 +45,8 @@ if "afni" in RS_ENGINES.values():
             logs("afni_version", "afni"),
         container:
             config["containers"]["afni"]
+        resources:
+            **rule_resources("afni_version"),
         params:
             container=config["containers"]["afni"],
         shell:

@@ -55,6 +55,7 @@ rule lme_table:
     params:
         session_keys=lambda wildcards: rs_session_keys(),
         variables=lambda wildcards: RS_VARIABLES[wildcards.seed],
+        qvars=quantitative_names(RS_GROUP_COVARIATES),
     script:
         "../scripts/lme_table.py"
 

@@ -17,5 +17,6 @@ with log_to(snakemake.log[0]):
     # 3dLME reads InputFile relative to where it runs (run_3dlme runs it in this folder): relative
     # paths hold only BIDS names, so the folders above may have spaces or quotes
     afni = relative_to(table, Path(snakemake.output.afni_table).parent)
-    Path(snakemake.output.afni_table).write_text(afni_data_table(afni, "subject", variables))
+    Path(snakemake.output.afni_table).write_text(afni_data_table(afni, "subject", variables,
+                                                                     snakemake.params.qvars))
     print(f"seed {snakemake.wildcards.seed}: {len(table)} maps of {table['subject'].nunique()} subjects")

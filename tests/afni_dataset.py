@@ -4,31 +4,34 @@ control ROI, and the brain mask is cut to the boxes, so that 3dLME, which fits o
 in R (about 17 ms a voxel here), fits about a thousand voxels instead of the tiny trial's 29,000,
 and 3dClustSim simulates a small grid. The cropped images keep their voxels and MNI positions (the
 affine moves with the crop): a field of view that does not cover the whole brain, as a slab
-acquisition has."""
+acquisition has. The groups are coded as some labs code them, 1 (HV) and 2 (TRD): numbers that
+3dLME would take for a quantitative variable if they reached it as they are."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import nibabel as nib
 import numpy as np
+import pandas as pd
 
 # (x, y, z) ranges in MNI mm: the striatal seeds with the DC and DCP targets, and V1
 BOXES_MM = (((-32, 52), (0, 40), (-12, 12)), ((-16, 16), (-84, -68), (4, 16)))
 AFNI_DIR = Path(__file__).resolve().parents[2] / "shared" / "afni"  # ../shared/afni from the clone
-# the test run's settings on top of the study preset: 3dClustSim's least iterations (it raises
-# fewer to 2000)
-TEST_OVERLAY = "rsfmri:\n  clusters:\n    iterations: 2000\n"
+GROUP_CODES = {"HV": "1", "TRD": "2"}
+# the test run's settings on top of the study preset: the numeric group codes, 3dClustSim's least
+# iterations (it raises fewer to 2000)
+TEST_OVERLAY = ("rsfmri:\n  groups: {patient: '2', control: '1'}\n"
+                "  clusters:\n    iterations: 2000\n")
 
 
 def afni_path() -> str:
     """The PATH with AFNI's programs first, from AFNI_DIR/install.sh (which, as root, installs their
     Debian runtime packages when missing and checks every program). Raises if the checks fail."""
-    import os
-    import re
-    import subprocess
-
     args = ["bash", str(AFNI_DIR / "install.sh"), "--quiet"] + ([] if os.geteuid() == 0 else ["--no-apt"])
     proc = subprocess.run(args, capture_output=True, text=True)
     line = re.fullmatch(r'export PATH="(.*):\$PATH"', proc.stdout.strip())
@@ -65,6 +68,9 @@ def write_boxed_rsfmri(tiny: Path, out: Path, boxes=BOXES_MM) -> Path:
     each session's fMRIPrep images cropped to ``boxes``' bounding box and its ``desc-brain_mask``
     cut to ``boxes``. Returns ``out``."""
     shutil.copytree(tiny, out, ignore=shutil.ignore_patterns("sub-d*", "truth*"))
+    participants = pd.read_csv(out / "participants.tsv", sep="\t", dtype=str, keep_default_na=False)
+    participants["group"] = participants["group"].replace(GROUP_CODES)
+    participants.to_csv(out / "participants.tsv", sep="\t", index=False)
     for path in sorted((out / "derivatives" / "fmriprep").rglob("sub-*/ses-*/func/*.nii.gz")):
         img = nib.load(path)
         box = box_mask(img, boxes)

@@ -29,6 +29,11 @@ def test_data_table_in_3dlme_form():
     lines = [line.split("\t") for line in text.splitlines()]
     assert lines[0] == ["Subj", "group", "treatment", "InputFile"]
     assert lines[1] == ["a1", "HV", "ketamine", "x/1.nii.gz"] and len(lines) == 4
+    numeric = AFNI_LME.afni_data_table(table.assign(group=["1", "1", "2"], age=[30.5, 30.5, 41]), "subject",
+                                       ["group", "treatment"], qvars=["age"])
+    assert [line.split("\t")[1:3] for line in numeric.splitlines()[1:]] == [["group_1", "ketamine"],
+                                                                        ["group_1", "placebo"], ["group_2", "ketamine"]]
+    assert [line.split("\t")[3] for line in numeric.splitlines()] == ["age", "30.5", "30.5", "41.0"]
     table.loc[2, "InputFile"] = "my maps/3.nii"
     with pytest.raises(ValueError, match="InputFile value 'my maps/3.nii' holds a space"):
         AFNI_LME.afni_data_table(table, "subject", ["group", "treatment"])

@@ -100,7 +100,7 @@ def test_sessions_and_seed_tables_carry_the_covariates(tmp_path):
     table = seed_table(sessions, maps, ["group", "treatment"])
     assert list(table.columns) == ["subject", "group", "treatment", "age", "race", "InputFile"]
     text = AFNI_LME.afni_data_table(table.assign(InputFile=["a.nii", "b.nii", "c.nii"]), "subject",
-                                    ["group", "treatment"])
+                                    ["group", "treatment"], qvars=["age"])
     assert text.splitlines()[:2] == ["Subj\tgroup\ttreatment\tage\trace\tInputFile",
                                      "s1\tHV\tketamine\t30.0\twhite\ta.nii"]
 

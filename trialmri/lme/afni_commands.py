@@ -43,13 +43,22 @@ AFNI_ECODE = 4
 F_STAT_CODE = 4
 
 
-def afni_data_table(table: pd.DataFrame, random: str, variables: list[str]) -> str:
+def afni_data_table(table: pd.DataFrame, random: str, variables: list[str], qvars=()) -> str:
     """The 3dLME ``-dataTable`` file text; ``InputFile`` paths as given. No value may hold spaces.
-    Columns: ``random`` (as ``Subj``), ``variables``, the table's other columns (covariates), ``InputFile``."""
+    Columns: ``random`` (as ``Subj``), ``variables``, the table's other columns (covariates), ``InputFile``.
+
+    Every variable but ``qvars`` is a factor. 3dLME takes a column of numbers for a quantitative
+    variable whatever -qVars says (real 3dLME on group labels 1/2: "group Quantitative ... ?
+    categorical ?", a different model from the factor's), so a factor whose values look like
+    numbers is written with its column name in front (``group_1``); F does not depend on level names.
+    """
     others = [c for c in table.columns if c not in (random, *variables, INPUT_COLUMN)]
     variables = [*variables, *others]
     columns = [random, *variables, INPUT_COLUMN]
     out = table[columns].astype(str)
+    for col in variables:
+        if col not in qvars and pd.to_numeric(out[col], errors="coerce").notna().any():
+            out[col] = f"{col}_" + out[col]
     for col in columns:
         bad = out[col][out[col].str.contains(r"\s|'|\"", regex=True)]
         if not bad.empty:
