@@ -9,12 +9,13 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 
+from trialmri.atomic import writing
+
 
 def save_nifti(path, data: np.ndarray, affine: np.ndarray, dtype=np.float32, tr_s: float | None = None,
                description: str = "") -> Path:
     """Write ``data`` as NIfTI-1 (mm, s units); int dtypes are rounded and clipped to range."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     dtype = np.dtype(dtype)
     if dtype.kind in "iu":
         info = np.iinfo(dtype)
@@ -27,14 +28,20 @@ def save_nifti(path, data: np.ndarray, affine: np.ndarray, dtype=np.float32, tr_
         img.header.set_zooms((*img.header.get_zooms()[:3], float(tr_s)))
     if description:
         img.header["descrip"] = description[:79].encode()
-    nib.save(img, path)  # nibabel's gzip writer sets mtime 0: same bytes for same data
+    with writing(path) as hidden:
+        nib.save(img, hidden)  # nibabel's gzip writer sets mtime 0: same bytes for same data
     return path
 
 
 def write_json(path, obj) -> Path:
+    return write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
+
+
+def write_text(path, text: str) -> Path:
+    """Write ``text`` (UTF-8) whole or not at all (:func:`trialmri.atomic.writing`)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
+    with writing(path) as hidden:
+        hidden.write_text(text, encoding="utf-8")
     return path
 
 
@@ -49,8 +56,8 @@ def _json_default(obj):
 def write_tsv(path, table: pd.DataFrame) -> Path:
     """Tab-separated, ``n/a`` for missing values, no index (the BIDS tabular format)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(path, sep="\t", index=False, na_rep="n/a", lineterminator="\n")
+    with writing(path) as hidden:
+        table.to_csv(hidden, sep="\t", index=False, na_rep="n/a", lineterminator="\n")
     return path
 
 

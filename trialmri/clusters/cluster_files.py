@@ -24,7 +24,7 @@ from trialmri.clusters.afni_commands import TABLE_SUFFIXES
 from trialmri.clusters.clustsim import SIDES, min_cluster_voxels, prob_key, simulate, text_tables, threshold_table
 from trialmri.clusters.cluster_table import DEFAULT_ATLASES, cluster_table, find_clusters, table_columns
 from trialmri.grids import same_grid
-from trialmri.io import read_tsv, save_nifti, write_json, write_tsv
+from trialmri.io import read_tsv, save_nifti, write_json, write_text, write_tsv
 from trialmri.lme.lme_files import stat_volume, term_sign
 
 ENGINE_FWHMX = "trialmri native (FFT ACF, 3dFWHMx -acf conventions)"
@@ -94,7 +94,7 @@ def run_clustsim(mask_path, acf, pthr, athr, iterations: int, seed: int, out_pre
     write_json(f"{out_prefix}.json", {**table, **meta})
     header = {k: meta[k] for k in ("acf", "mask", "mask_voxels", "voxel_mm", "iterations", "seed", "version")}
     for name, text in text_tables(table, header).items():
-        Path(f"{out_prefix}.{name}.1D").write_text(text)
+        write_text(f"{out_prefix}.{name}.1D", text)
     return {**table, **meta}
 
 
@@ -231,9 +231,7 @@ def apply_threshold_terms(stats_path, sidecar_path, mask_path, clustsim_path, pt
 def write_acf_words(path, smoothness: dict) -> Path:
     """The ACF's ``a b c`` on one line (3dClustSim -acf's arguments); ``n/a`` when not estimated."""
     words = " ".join(repr(float(v)) for v in smoothness["acf"]) if smoothness.get("fitted", True) else "n/a"
-    path = Path(path)
-    path.write_text(words + "\n")
-    return path
+    return write_text(path, words + "\n")
 
 
 def write_not_estimated(path, reason: str, tables_prefix=None) -> dict:

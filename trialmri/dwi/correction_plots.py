@@ -16,6 +16,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from trialmri.dwi.gradients import is_b0  # noqa: E402
+from trialmri.atomic import writing
 
 OBJECT_FRACTION = 0.15  # of the 99th percentile of the mean b0: voxels above it are "object"
 N_SLICES = 5
@@ -124,8 +125,8 @@ def field_figure(field_hz: np.ndarray, before: dict[str, np.ndarray], after: dic
     caption = "susceptibility field and b0 pair before/after correction; black contour: object"
     fig.suptitle(f"{title}\n{caption}" if title else caption, color="white", fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.97))
-    Path(out_png).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_png, dpi=100, facecolor="black")
+    with writing(out_png) as hidden:
+        fig.savefig(hidden, dpi=100, facecolor="black")
     plt.close(fig)
     return Path(out_png)
 
@@ -180,8 +181,8 @@ def motion_figure(params: pd.DataFrame, out_png, title: str = "") -> Path:
                f"{n_out} outlier volume{'s' * (n_out != 1)}")
     axes[0].set_title(f"{title}\n{caption}" if title else caption, fontsize=10)
     fig.tight_layout()
-    Path(out_png).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_png, dpi=100)
+    with writing(out_png) as hidden:
+        fig.savefig(hidden, dpi=100)
     plt.close(fig)
     return Path(out_png)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from trialmri.atomic import writing
 
 B0_THRESHOLD = 50.0  # s/mm²: volumes at or below this count as b = 0, as in FSL and MRtrix3
 
@@ -71,8 +72,10 @@ def unit_length_ok(bvals: np.ndarray, bvecs: np.ndarray, tolerance: float = 0.05
 
 def write_fsl_gradients(bval_path, bvec_path, bvals: np.ndarray, bvecs: np.ndarray) -> None:
     """Write ``bvals (N,)`` and ``bvecs (N, 3)`` in FSL's layout."""
-    np.savetxt(bval_path, np.asarray(bvals, float)[None], fmt="%g")
-    np.savetxt(bvec_path, np.asarray(bvecs, float).T, fmt="%.8f")
+    with writing(bval_path) as hidden:
+        np.savetxt(hidden, np.asarray(bvals, float)[None], fmt="%g")
+    with writing(bvec_path) as hidden:
+        np.savetxt(hidden, np.asarray(bvecs, float).T, fmt="%.8f")
 
 
 def is_b0(bvals: np.ndarray) -> np.ndarray:

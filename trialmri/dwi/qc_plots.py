@@ -13,6 +13,7 @@ import nibabel as nib  # noqa: E402
 import numpy as np  # noqa: E402
 
 from trialmri.grids import Grid, resample, same_grid  # noqa: E402
+from trialmri.atomic import writing
 
 MD_RANGE = (0.0, 3.5e-3)  # mm²/s: tissue ~0.7-0.9e-3, free water 3.0e-3 at body temperature
 
@@ -49,8 +50,8 @@ def registration_overlay(fa_path, template_path, out_png, title: str = "") -> Pa
     fig.suptitle(f"{title}\nFA in template space; template edges: brain (red), white matter (blue)",
                  color="white", fontsize=10)
     fig.tight_layout()
-    Path(out_png).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_png, dpi=90, facecolor="black")
+    with writing(out_png) as hidden:
+        fig.savefig(hidden, dpi=90, facecolor="black")
     plt.close(fig)
     return Path(out_png)
 
@@ -76,8 +77,8 @@ def md_histogram(md_dwi_path, mask_path, md_template_path, out_png, title: str =
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    Path(out_png).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_png, dpi=90)
+    with writing(out_png) as hidden:
+        fig.savefig(hidden, dpi=90)
     plt.close(fig)
     return Path(out_png)
 
@@ -117,7 +118,7 @@ def roi_overlay(masks: dict[str, np.ndarray], affine: np.ndarray, template_path,
     fig.suptitle(title or "ROI masks on the template (the slices holding most of each ROI)",
                  color="white", fontsize=10)
     fig.tight_layout(rect=(0.12, 0, 1, 0.98))
-    Path(out_png).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_png, dpi=90, facecolor="black")
+    with writing(out_png) as hidden:
+        fig.savefig(hidden, dpi=90, facecolor="black")
     plt.close(fig)
     return Path(out_png)

@@ -17,6 +17,7 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from trialmri.dwi.correction_plots import signed  # noqa: E402
 from trialmri.dwi.qc_plots import ROI_COLOURS  # noqa: E402
+from trialmri.atomic import writing
 
 DPI = 110
 FD_COLUMNS = ("volume", "framewise_displacement", "std_dvars", "kept")
@@ -36,8 +37,8 @@ def parse_centres(centres_mm: str) -> list[tuple[float, float, float]]:
 
 def save_figure(fig, out_png, **kwargs) -> Path:
     """Write ``fig`` as PNG at the QC figures' resolution (folders made) and close it."""
-    Path(out_png).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_png, dpi=DPI, **kwargs)
+    with writing(out_png) as hidden:
+        fig.savefig(hidden, dpi=DPI, **kwargs)
     plt.close(fig)
     return Path(out_png)
 

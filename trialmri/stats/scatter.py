@@ -14,6 +14,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from trialmri.stats.group_tests import p_phrase, pearson  # noqa: E402
+from trialmri.atomic import writing
 
 GROUP_COLOURS = ("#c2255c", "#1971c2", "#2b8a3e", "#e67700")  # first group first
 
@@ -55,8 +56,8 @@ def save_figure(fig, *paths) -> tuple[Path, ...]:
     """Save ``fig`` to each path (PNG at 150 dpi, SVG), creating folders, and close it."""
     out = []
     for path in paths:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=150)
+        with writing(path) as hidden:
+            fig.savefig(hidden, dpi=150)
         out.append(Path(path))
     plt.close(fig)
     return tuple(out)

@@ -26,7 +26,7 @@ from trialmri import __version__, transforms
 from trialmri.atlas import roi_mask
 from trialmri.bids.naming import BIDS_VERSION, bids_path
 from trialmri.grids import Grid
-from trialmri.io import save_nifti, write_json, write_tsv
+from trialmri.io import save_nifti, write_json, write_text, write_tsv
 from trialmri.synth import bold, design, dwi
 from trialmri.synth.presets import BRAIN_CENTRE_MNI, Distortions, Preset, get_preset
 from trialmri.templates import TEMPLATE_NAME, brain_box_mm, mni_1mm, mni_grid, mni_on_grid
@@ -86,13 +86,13 @@ def _write_dataset_files(out: Path, preset: Preset, seed: int, participants: pd.
         "Authors": ["trialmri synth"],
         "GeneratedBy": [{"Name": "trialmri", "Version": __version__,
                          "Description": "synthetic data with planted ground truth (truth.json)"}]})
-    (out / "README").write_text(
-        "Synthetic drug-trial MRI written by `trialmri synth`.\n\n"
-        "DTI arm (sub-d*): ketamine vs vehicle, sessions pre and post (24 h), AP/PA DWI.\n"
-        "rsfMRI arm (sub-r*): HV vs TRD crossover, sessions ketamine and placebo; preprocessed\n"
-        "BOLD in derivatives/fmriprep. Every planted quantity is in truth.json and truth/.\n")
-    (out / "CHANGES").write_text(f"1.0.0 {pd.Timestamp(0).date()}\n  - synthesized by trialmri {__version__}\n")
-    (out / ".bidsignore").write_text("truth.json\ntruth\n")
+    write_text(out / "README",
+               "Synthetic drug-trial MRI written by `trialmri synth`.\n\n"
+               "DTI arm (sub-d*): ketamine vs vehicle, sessions pre and post (24 h), AP/PA DWI.\n"
+               "rsfMRI arm (sub-r*): HV vs TRD crossover, sessions ketamine and placebo; preprocessed\n"
+               "BOLD in derivatives/fmriprep. Every planted quantity is in truth.json and truth/.\n")
+    write_text(out / "CHANGES", f"1.0.0 {pd.Timestamp(0).date()}\n  - synthesized by trialmri {__version__}\n")
+    write_text(out / ".bidsignore", "truth.json\ntruth\n")
     write_tsv(out / "participants.tsv", participants)
     write_json(out / "participants.json", {
         "age": {"Description": "age at enrolment", "Units": "year"},
@@ -195,8 +195,8 @@ def _write_dti_arm(out: Path, preset: Preset, seed: int, truth: dict, progress: 
                                            noise_sigma, rng)
                 stem = out / bids_path("dwi", "", datatype="dwi", sub=sub, ses=ses, dir=direction)
                 save_nifti(f"{stem}.nii.gz", data, grid.affine, dtype, tr_s=DWI_TR_S)
-                Path(f"{stem}.bval").write_text(" ".join(f"{b:g}" for b in bvals) + "\n")
-                Path(f"{stem}.bvec").write_text("\n".join(" ".join(f"{v:.6f}" for v in row)
+                write_text(f"{stem}.bval", " ".join(f"{b:g}" for b in bvals) + "\n")
+                write_text(f"{stem}.bvec", "\n".join(" ".join(f"{v:.6f}" for v in row)
                                                           for row in scanner_bvecs) + "\n")
                 write_json(f"{stem}.json", {
                     "PhaseEncodingDirection": pe_code, "TotalReadoutTime": round(readout, 6),

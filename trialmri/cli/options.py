@@ -1,0 +1,27 @@
+"""Option helpers shared by the programs: lists, and the parser whose errors are one line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def split_list(text: str) -> list[str]:
+    """A comma-separated option value as its items."""
+    return [v.strip() for v in text.split(",") if v.strip()]
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr and exit status 2."""
+
+    def error(self, message):
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        sys.exit(2)
+
+
+def output_folders(args) -> dict[str, Path]:
+    """Output option -> the folder it writes in, checked writable before any computation: the
+    folder of ``--out-prefix`` or ``--out`` (a program whose output is a folder sets its own)."""
+    option = "--out-prefix" if getattr(args, "out_prefix", None) is not None else "--out"
+    return {option: Path(getattr(args, option[2:].replace("-", "_"))).parent}
