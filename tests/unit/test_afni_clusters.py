@@ -66,7 +66,7 @@ def test_3dclustsim_tables_read_and_our_tables_round_trip(tmp_path):
 
     nib.save(nib.Nifti1Image(np.ones((12, 12, 12), np.uint8), np.eye(4) * [3, 3, 3, 1]), tmp_path / "m.nii.gz")
     assert main(["clustsim", "--mask", str(tmp_path / "m.nii.gz"), "--acf", "0.7", "3", "10", "--pthr", "0.01",
-                 "0.005", "--athr", "0.05", "0.01", "--iter", "200", "--out-prefix", str(tmp_path / "cs")]) == 0
+                 "0.005", "--athr", "0.05", "0.01", "--iter", "1000", "--out-prefix", str(tmp_path / "cs")]) == 0
     ours = json.loads((tmp_path / "cs.json").read_text())
     back = AFNI.read_clustsim_tables(tmp_path / "cs")
     for nn, by_side in back.items():

@@ -123,16 +123,16 @@ def test_clustsim_program_is_deterministic_and_thread_independent(tmp_path):
     outs = []
     for run, threads in (("a", 1), ("b", 1), ("c", 2)):
         assert main(["clustsim", "--mask", str(tmp_path / "mask.nii.gz"), "--acf", "0.6", "4", "8",
-                     "--pthr", "0.005", "0.001", "--athr", "0.05", "0.01", "--iter", "100", "--seed", "9",
+                     "--pthr", "0.005", "0.001", "--athr", "0.1", "0.05", "--iter", "200", "--seed", "9",
                      "--threads", str(threads), "--out-prefix", str(tmp_path / run)]) == 0
         outs.append(json.loads((tmp_path / f"{run}.json").read_text()))
     assert outs[0] == outs[1] == outs[2]
     assert set(outs[0]) >= {"NN1", "NN2", "NN3"}
     assert set(outs[0]["NN2"]) == set(SIDES)
     assert set(outs[0]["NN2"]["bisided"]) == {"0.005", "0.001"}
-    assert set(outs[0]["NN2"]["bisided"]["0.005"]) == {"0.05", "0.01"}
+    assert set(outs[0]["NN2"]["bisided"]["0.005"]) == {"0.1", "0.05"}
     text = (tmp_path / "a.NN2_bisided.1D").read_text()
-    assert "#  pthr  | .05000 .01000" in text and f"{outs[0]['NN2']['bisided']['0.005']['0.05']:.1f}" in text
+    assert "#  pthr  | .10000 .05000" in text and f"{outs[0]['NN2']['bisided']['0.005']['0.05']:.1f}" in text
 
 
 def test_fwhmx_program_writes_the_contract(tmp_path):

@@ -47,9 +47,11 @@ def _terminate(signum, frame):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
-    parser = OneLineParser(prog="trialmri", description=__doc__.splitlines()[0], parents=[common])
+    common = argparse.ArgumentParser(add_help=False)  # SUPPRESS: "trialmri --debug lme" is not reset
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="print the traceback of an internal error")
+    parser = OneLineParser(prog="trialmri", description=__doc__.splitlines()[0])
+    parser.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
     parser.add_argument("--version", action="version", version=f"trialmri {__version__}")
     sub = parser.add_subparsers(dest="program", required=True, metavar="<program>")
     for program in PROGRAMS:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from trialmri.cli.options import add_mask_threshold
+
 
 def add(sub, common) -> None:
     p = sub.add_parser("clustsim", parents=[common],
@@ -28,18 +30,19 @@ def add(sub, common) -> None:
                    help="exact (default): fields with exactly the ACF given; afni: the spectrum 3dClustSim "
                         "draws from, which lacks the grid's highest frequencies (smoother fields, cluster sizes "
                         "a few percent larger on coarse grids), to reproduce 3dClustSim's tables")
+    add_mask_threshold(p)
     p.add_argument("--out-prefix", required=True,
                    help="writes P.json ({NN1: {1-sided|2-sided|bisided: {pthr: {alpha: size}}}}) and "
                         "AFNI-style tables P.NN1_1sided.1D ... P.NN3_bisided.1D")
     p.set_defaults(func=run)
 
 
-
 def run(args) -> int:
     from trialmri.clusters.cluster_files import run_clustsim
 
     out = run_clustsim(args.mask, args.acf, args.pthr, args.athr, args.iter, args.seed, args.out_prefix,
-                       workers=args.threads, progress=sys.stderr.isatty(), noise=args.noise)
+                       workers=args.threads, progress=sys.stderr.isatty(), noise=args.noise,
+                       mask_threshold=args.mask_threshold)
     print(f"{out['iterations']} fields over {out['mask_voxels']} mask voxels, ACF {' '.join(map(str, args.acf))}")
     for side in ("1-sided", "2-sided", "bisided"):
         row = out["NN1"][side]

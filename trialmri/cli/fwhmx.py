@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from trialmri.cli.options import add_mask_threshold
+
 
 def add(sub, common) -> None:
     p = sub.add_parser("fwhmx", parents=[common],
@@ -18,16 +20,17 @@ def add(sub, common) -> None:
     p.add_argument("--detrend", nargs="?", type=int, const=-1, default=None, metavar="Q",
                    help="remove a per-voxel polynomial of order Q over the volumes first (default Q: "
                         "volumes/30, as 3dFWHMx -detrend)")
+    add_mask_threshold(p)
     p.add_argument("--out-prefix", required=True,
                    help='writes P.json: {"acf": [a, b, c], "acf_fwhm_mm": .., "fwhm_xyz_mm": [..], ...}')
     p.set_defaults(func=run)
 
 
-
 def run(args) -> int:
     from trialmri.clusters.cluster_files import run_fwhmx
 
-    out = run_fwhmx(args.input, args.mask, args.out_prefix, detrend=args.detrend, progress=sys.stderr.isatty())
+    out = run_fwhmx(args.input, args.mask, args.out_prefix, detrend=args.detrend, progress=sys.stderr.isatty(),
+                    mask_threshold=args.mask_threshold)
     a, b, c = out["acf"]
     print(f"{out['n_volumes']} volume(s), {out['n_voxels']} voxels, ACF radius {out['radius_mm']:.1f} mm")
     print(" classic FWHM x y z (mm): " + "  ".join(f"{v:.4g}" for v in out["fwhm_xyz_mm"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from trialmri.cli.options import split_list
+from trialmri.cli.options import add_mask_threshold, split_list
 
 
 def add(sub, common) -> None:
@@ -29,11 +29,11 @@ def add(sub, common) -> None:
                    help="comma-separated centres of the --qvars variables, in their order (as 3dLME "
                         "-qVarCenters); default: each variable's mean over the table's rows, as 3dLME")
     p.add_argument("--mask", help="mask on the maps' grid; without it every voxel is considered")
+    add_mask_threshold(p)
     p.add_argument("--no-resid", action="store_true", help="do not write P_resid.nii.gz")
     p.add_argument("--out-prefix", required=True,
                    help="writes P_stats.nii.gz + P_stats.json (volume list), P_resid.nii.gz, P_fitmask.nii.gz")
     p.set_defaults(func=run)
-
 
 
 def run(args) -> int:
@@ -48,7 +48,8 @@ def run(args) -> int:
             raise ValueError(f"--qvar-centers {args.qvar_centers!r}: give numbers separated by commas, one per "
                              "--qvars variable") from None
     meta = run_lme_files(args.table, args.formula, args.random, args.out_prefix, args.mask, qvars,
-                         residuals=not args.no_resid, progress=sys.stderr.isatty(), centers=centers)
+                         residuals=not args.no_resid, progress=sys.stderr.isatty(), centers=centers,
+                         mask_threshold=args.mask_threshold)
     counts = ", ".join(f"{k} {v}" for k, v in meta["voxels"].items() if v)
     print(f"{meta['n_rows']} maps of {meta['n_subjects']} subjects; voxels: {counts}; "
           f"{meta['voxels_boundary']} with zero subject variance")

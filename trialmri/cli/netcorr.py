@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from trialmri.cli.options import add_mask_threshold
 
 
 def add(sub, common) -> None:
@@ -17,16 +18,16 @@ def add(sub, common) -> None:
     p.add_argument("--input", required=True, help="4-D time series (NIfTI), e.g. denoised BOLD")
     p.add_argument("--rois", required=True, help="ROI label map on the same grid (integers, 0 = none)")
     p.add_argument("--mask", help="brain mask on the same grid; without it every voxel that varies is used")
+    add_mask_threshold(p)
     p.add_argument("--out-prefix", required=True,
                    help="writes P_netcc.tsv (ROI x ROI r and z) and P_roi-<label>_z.nii.gz per ROI")
     p.set_defaults(func=run)
 
 
-
 def run(args) -> int:
     from trialmri.fc.netcorr_files import prefix_outputs, seed_maps, write_seed_maps
 
-    maps, mask, img = seed_maps(args.input, args.rois, args.mask)
+    maps, mask, img = seed_maps(args.input, args.rois, args.mask, args.mask_threshold)
     z_paths, netcc = prefix_outputs(args.out_prefix, maps.result.names)
     write_seed_maps(maps, mask, img, z_paths, netcc)
     print(f"{len(z_paths)} ROI(s) ({', '.join(f'{n}: {v} voxels' for n, v in maps.voxels.items())}) x "

@@ -25,3 +25,10 @@ def output_folders(args) -> dict[str, Path]:
     folder of ``--out-prefix`` or ``--out`` (a program whose output is a folder sets its own)."""
     option = "--out-prefix" if getattr(args, "out_prefix", None) is not None else "--out"
     return {option: Path(getattr(args, option[2:].replace("-", "_"))).parent}
+
+
+def add_mask_threshold(p) -> None:
+    """``--mask-threshold T``: take a mask that is not 0/1 (a probability map) as the voxels above T."""
+    p.add_argument("--mask-threshold", type=float, default=None, metavar="T",
+                   help="use the voxels of --mask above T (for a mask that is not 0/1, e.g. a probability "
+                        "map); without it --mask must be binary, or trialmri lme's fit mask (fitted = 1)")

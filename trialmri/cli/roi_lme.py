@@ -30,7 +30,6 @@ def add(sub, common) -> None:
     p.set_defaults(func=run)
 
 
-
 def run(args) -> int:
     from trialmri.stats.roi_lme_files import output_paths, run_roi_lme_files
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from trialmri.cli.options import add_mask_threshold
+
 
 def add(sub, common) -> None:
     p = sub.add_parser("tensor", parents=[common],
@@ -17,9 +19,9 @@ def add(sub, common) -> None:
     p.add_argument("--bval", required=True, help="b-values, FSL layout (one row, s/mm²)")
     p.add_argument("--bvec", required=True, help="b-vectors, FSL layout (3 rows; N x 3 is transposed)")
     p.add_argument("--mask", help="brain mask on the DWI grid; without it every voxel is fitted")
+    add_mask_threshold(p)
     p.add_argument("--out-prefix", required=True, help="writes P_md, P_fa, P_ad, P_rd .nii.gz and P_qc.tsv")
     p.set_defaults(func=run)
-
 
 
 def run(args) -> int:
@@ -29,6 +31,7 @@ def run(args) -> int:
     prefix = args.out_prefix
     outputs = {m: f"{prefix}_{m}.nii.gz" for m in METRICS}
     fit = fit_tensor_files(args.dwi, args.bval, args.bvec, outputs, mask_path=args.mask,
+                           mask_threshold=args.mask_threshold,
                            qc_path=f"{prefix}_qc.tsv", progress=sys.stderr.isatty())
     c = fit.counts
     print(f"fitted {c['n_fitted']} of {c['n_mask']} voxels (no signal {c['no_signal']}, too few volumes "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-
 def add(sub, common) -> None:
     p = sub.add_parser("topup", parents=[common],
                        help="susceptibility field from a reverse phase-encoded b0 pair (as FSL topup)",
@@ -21,7 +20,6 @@ def add(sub, common) -> None:
     p.add_argument("--out-prefix", required=True,
                    help="writes P_field_hz.nii.gz and P_corrected.nii.gz (corrected PA then AP b0)")
     p.set_defaults(func=run)
-
 
 
 def run(args) -> int:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nibabel as nib
 import numpy as np
 import pandas as pd
 
@@ -23,7 +22,9 @@ from trialmri.clusters.acf import estimate_smoothness
 from trialmri.clusters.afni_commands import TABLE_SUFFIXES
 from trialmri.clusters.clustsim import SIDES, min_cluster_voxels, prob_key, simulate, text_tables, threshold_table
 from trialmri.clusters.cluster_table import DEFAULT_ATLASES, cluster_table, find_clusters, table_columns
-from trialmri.grids import same_grid
+from trialmri.clusters.noise import wrap_radius
+from trialmri.errors import InputError
+from trialmri.image_inputs import read_image, read_mask, read_series
 from trialmri.io import read_tsv, save_nifti, write_json, write_text, write_tsv
 from trialmri.lme.lme_files import stat_volume, term_sign
 
@@ -31,44 +32,34 @@ ENGINE_FWHMX = "trialmri native (FFT ACF, 3dFWHMx -acf conventions)"
 ENGINE_CLUSTSIM = "trialmri native (FFT noise fields, 3dClustSim -acf conventions)"
 
 
-def _load(path, what: str):
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{what} {path} does not exist")
-    try:
-        return nib.load(path)
-    except Exception as err:  # nibabel raises several types for unreadable files
-        raise ValueError(f"{what} {path} is not a readable NIfTI image ({err})") from None
-
-
-def _mask(path, ref=None, allow_empty: bool = False) -> tuple[np.ndarray, nib.Nifti1Image]:
-    img = _load(path, "mask")
-    if ref is not None and not same_grid(img, ref):
-        raise ValueError(f"mask {path} is not on the grid of {ref.get_filename()} "
-                         f"({img.shape[:3]} vs {ref.shape[:3]}); resample it to that grid")
-    data = np.asarray(img.dataobj)
-    if data.ndim == 4:
-        data = data[..., 0]
-    mask = data > 0
-    if not mask.any() and not allow_empty:
-        raise ValueError(f"mask {path} has no voxel above 0")
-    return mask, img
-
-
 def voxel_sizes(img) -> np.ndarray:
     """Voxel edge lengths (mm) from the image's affine."""
     return np.sqrt((img.affine[:3, :3] ** 2).sum(axis=0))
 
 
-def run_fwhmx(input_path, mask_path, out_prefix, detrend: int | None = None, progress: bool = False) -> dict:
-    """``trialmri fwhmx``: smoothness of the residual volumes; writes and returns ``P.json``."""
-    img = _load(input_path, "residuals")
-    mask, _ = _mask(mask_path, img) if mask_path else (None, None)
+def detrend_order(detrend: int | None, n_volumes: int) -> int | None:
+    """The polynomial order to remove: ``-1`` is 3dFWHMx's default (volumes / 30); an order must
+    leave at least one degree of freedom per voxel (order <= volumes - 2)."""
+    if detrend == -1:
+        return n_volumes // 30
+    if detrend is not None and not 0 <= detrend <= n_volumes - 2:
+        raise InputError(f"--detrend {detrend}: a polynomial of order {detrend} over {n_volumes} volumes "
+                         f"{'is not an order' if detrend < 0 else 'leaves no residual'}; use an order from 0 "
+                         f"to {n_volumes - 2} (the default, volumes/30, is {n_volumes // 30})")
+    return detrend
+
+
+def run_fwhmx(input_path, mask_path, out_prefix, detrend: int | None = None, progress: bool = False,
+              mask_threshold=None) -> dict:
+    """``trialmri fwhmx``: smoothness of the residual volumes (a 4-D series of >= 2 volumes); writes
+    and returns ``P.json``. The mask may be trialmri lme's fit mask (its fitted voxels are used)."""
+    img = read_series(input_path, "--input", min_volumes=2)
+    detrend = detrend_order(detrend, img.shape[3])
     data = np.asarray(img.dataobj, dtype=np.float32)
-    if mask is None:
-        mask = np.any(data != 0, axis=-1) if data.ndim == 4 else data != 0
-    if detrend == -1:  # 3dFWHMx's default order
-        detrend = (data.shape[-1] if data.ndim == 4 else 1) // 30
+    if mask_path:
+        mask = read_mask(mask_path, "--mask", img, "--input", input_path, threshold=mask_threshold)[0]
+    else:
+        mask = np.any(data != 0, axis=-1)
     smooth = estimate_smoothness(data, mask, voxel_sizes(img), detrend=detrend, progress=progress)
     out = {**smooth.as_json(), "input": str(input_path), "mask": str(mask_path) if mask_path else None,
            "detrend": detrend, "engine": ENGINE_FWHMX, "version": __version__}
@@ -76,14 +67,41 @@ def run_fwhmx(input_path, mask_path, out_prefix, detrend: int | None = None, pro
     return out
 
 
+def check_clustsim_options(acf, pthr, athr, iterations: int, workers: int, mask: np.ndarray, voxel_mm) -> None:
+    """Ranges and combinations of ``trialmri clustsim``'s options, before any simulation: 0 <= a <= 1,
+    b, c > 0 mm; p and alpha in (0, 1); at least 10/alpha fields for the smallest alpha; the ACF
+    below 0.01 within the mask's grid."""
+    a, b, c = acf
+    if not (0.0 <= a <= 1.0 and b > 0 and c > 0):
+        raise InputError(f"--acf {a:g} {b:g} {c:g}: need 0 <= a <= 1 and b, c > 0 (mm), as trialmri fwhmx and "
+                         "3dFWHMx -acf print them")
+    for option, values in (("--pthr", pthr), ("--athr", athr)):
+        bad = [v for v in values if not 0.0 < v < 1.0]
+        if bad:
+            raise InputError(f"{option} {' '.join(f'{v:g}' for v in bad)}: probabilities must lie between 0 "
+                             "and 1 (exclusive)")
+    if workers < 1:
+        raise InputError(f"--threads {workers}: give 1 or more")
+    need = int(np.ceil(10.0 / min(athr)))
+    if iterations < need:
+        raise InputError(f"--iter {iterations}: too few fields to resolve alpha = {min(athr):g} (a size exceeded "
+                         f"in {min(athr):g} of the fields needs at least 10/alpha = {need}); use --iter {need} or "
+                         "more (10000 is 3dClustSim's default)")
+    extent = float(np.linalg.norm(np.asarray(mask.shape) * np.asarray(voxel_mm)))
+    radius = wrap_radius((a, b, c), voxel_mm)
+    if radius > extent:
+        raise InputError(f"--acf {a:g} {b:g} {c:g}: the ACF is still 0.01 at {radius:.0f} mm, beyond the mask's "
+                         f"grid ({extent:.0f} mm corner to corner); check the parameters (b and c are in mm, "
+                         "as trialmri fwhmx prints them)")
+
+
 def run_clustsim(mask_path, acf, pthr, athr, iterations: int, seed: int, out_prefix, workers: int = 1,
-                 progress: bool = False, noise: str = "exact") -> dict:
+                 progress: bool = False, noise: str = "exact", mask_threshold=None) -> dict:
     """``trialmri clustsim``: cluster-size thresholds; writes ``P.json`` and ``P.NN*_*.1D``.
     ``noise``: ``exact`` (the stated ACF) or ``afni`` (3dClustSim's spectrum, ``afni_spectrum``)."""
-    mask, img = _mask(mask_path)
+    mask, img = read_mask(mask_path, "--mask", threshold=mask_threshold)
     a, b, c = (float(v) for v in acf)
-    if not (0.0 <= a <= 1.0 and b > 0 and c > 0):
-        raise ValueError(f"--acf {a} {b} {c}: need 0 <= a <= 1 and b, c > 0 (mm), as 3dFWHMx -acf prints them")
+    check_clustsim_options((a, b, c), pthr, athr, iterations, workers, mask, voxel_sizes(img))
     result = simulate(mask, voxel_sizes(img), (a, b, c), pthr, iterations, seed, workers=workers,
                       progress=progress, spectrum=noise)
     table = threshold_table(result, athr)
@@ -111,8 +129,8 @@ def resolve_sided(sided: str, df_num) -> str:
 def _threshold_inputs(stats_path, sidecar_path, mask_path, clustsim_path):
     """The LME sidecar, statistics image and its data, fit mask and clustsim JSON of one seed."""
     meta_in = json.loads(Path(sidecar_path).read_text())
-    img = _load(stats_path, "LME statistics")
-    mask, _ = _mask(mask_path, img, allow_empty=True)  # empty when the model was not fitted
+    img = read_image(stats_path, "LME statistics")
+    mask, _ = read_mask(mask_path, "mask", img, "LME statistics", stats_path, allow_empty=True)  # empty when the model was not fitted
     sim = json.loads(Path(clustsim_path).read_text())
     return meta_in, img, np.asarray(img.dataobj, dtype=np.float32), mask, sim
 

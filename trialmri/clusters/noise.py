@@ -25,8 +25,14 @@ WRAP_ACF = 0.01
 
 
 def wrap_radius(acf, voxel_mm) -> float:
-    """Smallest radius (mm) beyond which ``acf_model`` stays below ``WRAP_ACF``."""
-    r = np.arange(0.0, 1000.0, 0.25 * float(min(voxel_mm)))
+    """Smallest radius (mm) beyond which ``acf_model`` stays below ``WRAP_ACF``, on a grid of a
+    quarter of the smallest voxel edge."""
+    a, b, c = (float(v) for v in acf)
+    # beyond r_hi each term alone is below WRAP_ACF / 2, so the sum is below WRAP_ACF
+    r_hi = max(b * np.sqrt(2 * np.log(max(a, 1e-12) / (WRAP_ACF / 2))) if a > WRAP_ACF / 2 else 0.0,
+               c * np.log(max(1 - a, 1e-12) / (WRAP_ACF / 2)) if 1 - a > WRAP_ACF / 2 else 0.0)
+    step = 0.25 * float(min(voxel_mm))
+    r = np.arange(0.0, r_hi + 2 * step, step)
     above = np.flatnonzero(acf_model(r, *acf) >= WRAP_ACF)
     return float(r[above[-1] + 1]) if above.size else 0.0
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import nibabel as nib
 import numpy as np
 
 from trialmri.bids.derivatives import map_sidecar
@@ -10,6 +9,8 @@ from trialmri.dwi import correction_plots, susceptibility
 from trialmri.dwi.corrections import correct_session
 from trialmri.dwi.gradients import write_fsl_gradients
 from trialmri.dwi.registration import ants_version
+from trialmri.errors import InputError
+from trialmri.image_inputs import check_grid, read_image
 from trialmri.io import save_nifti, write_json, write_tsv
 
 PE_LETTERS = "ijk"
@@ -56,17 +57,21 @@ def topup_files(b0_plus_path, b0_minus_path, pe_axis: int, readout_s: float, out
 
     ``P_corrected.nii.gz`` holds the corrected "+" and "−" b0s as two volumes (in that order).
     """
-    images = [nib.load(p) for p in (b0_plus_path, b0_minus_path)]
+    images = [read_image(p, option) for p, option in ((b0_plus_path, "--b0-pa"), (b0_minus_path, "--b0-ap"))]
     arrays = []
-    for path, image in zip((b0_plus_path, b0_minus_path), images):
+    for path, image, option in zip((b0_plus_path, b0_minus_path), images, ("--b0-pa", "--b0-ap")):
         data = image.get_fdata(dtype=np.float32)
         if data.ndim == 4:
             data = data.mean(axis=-1)
         if data.ndim != 3:
-            raise ValueError(f"{path}: a b0 image must be 3-D (or 4-D b0s to average), got {image.ndim}-D")
+            raise InputError(f"{option} {path}: a b0 image must be 3-D (or 4-D b0s to average), got {image.ndim}-D")
+        if not np.isfinite(data).all():
+            raise InputError(f"{option} {path}: holds NaN or Inf values; the b0s must be finite")
         arrays.append(data)
-    if arrays[0].shape != arrays[1].shape or not np.allclose(images[0].affine, images[1].affine, atol=1e-3):
-        raise ValueError(f"{b0_minus_path}: grid differs from {b0_plus_path}; the pair must share one grid")
+    check_grid(images[1], images[0], "--b0-ap", b0_minus_path, "--b0-pa", b0_plus_path)
+    if not 0 <= pe_axis < 3 or images[0].shape[pe_axis] < 4:
+        raise InputError(f"--pe-axis {'xyz'[pe_axis]}: the b0s have {images[0].shape[pe_axis]} voxels along it; "
+                         "give the phase-encoding axis of the acquisition")
     field = susceptibility.estimate_field(arrays[0], arrays[1], pe_axis, readout_s)
     corrected = np.stack([susceptibility.unwarp(a, field.displacement_vox, pe_axis, sign)
                           for a, sign in zip(arrays, (1, -1))], axis=-1)

@@ -7,9 +7,12 @@ the tensor fit uses the vectors as written.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
+
+from trialmri.errors import InputError
 from trialmri.atomic import writing
 
 B0_THRESHOLD = 50.0  # s/mm²: volumes at or below this count as b = 0, as in FSL and MRtrix3
@@ -22,7 +25,7 @@ def read_fsl_gradients(bval_path, bvec_path, n_volumes: int | None = None) -> tu
     """
     bval_path, bvec_path = Path(bval_path), Path(bvec_path)
     bvals = read_bvals(bval_path)
-    bvecs = np.loadtxt(bvec_path, ndmin=2)
+    bvecs = _numbers(bvec_path, "b-vectors")
     if bvecs.shape[0] != 3 and bvecs.shape[1] == 3:
         bvecs = bvecs.T
     if bvecs.shape[0] != 3:
@@ -54,7 +57,7 @@ def series_gradients(bval_path, bvec_path, n_volumes: int) -> tuple[np.ndarray, 
 
 def read_bvals(bval_path) -> np.ndarray:
     """b-values (N,) in s/mm² from an FSL ``.bval`` (one row; one column is accepted)."""
-    bvals = np.loadtxt(bval_path, ndmin=2)
+    bvals = _numbers(bval_path, "b-values")
     if bvals.shape[0] != 1 and bvals.shape[1] == 1:
         bvals = bvals.T
     if bvals.shape[0] != 1:
@@ -76,6 +79,24 @@ def write_fsl_gradients(bval_path, bvec_path, bvals: np.ndarray, bvecs: np.ndarr
         np.savetxt(hidden, np.asarray(bvals, float)[None], fmt="%g")
     with writing(bvec_path) as hidden:
         np.savetxt(hidden, np.asarray(bvecs, float).T, fmt="%.8f")
+
+
+def _numbers(path, what: str) -> np.ndarray:
+    """A whitespace-separated table of numbers (2-D); a missing, empty or non-numeric file is an
+    :class:`InputError` naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such {what} file; FSL layout expected beside the image")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # numpy warns on an empty file; the check below says it
+            values = np.loadtxt(path, ndmin=2)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: {what} must be numbers separated by spaces (FSL layout); "
+                         f"{str(err).splitlines()[0]}") from None
+    if values.size == 0:
+        raise InputError(f"{path}: no {what} (empty file)")
+    return values
 
 
 def is_b0(bvals: np.ndarray) -> np.ndarray:

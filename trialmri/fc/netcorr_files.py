@@ -18,7 +18,10 @@ import numpy as np
 
 from trialmri.fc.denoise import masked_series
 from trialmri.fc.netcorr import NetCorr, netcc_table, netcorr
+from trialmri.image_inputs import read_labels, read_mask, read_series
 from trialmri.io import read_tsv, save_nifti, write_tsv
+
+MIN_VOLUMES = 3  # a correlation of two points is always +-1
 
 
 @dataclass
@@ -40,24 +43,15 @@ def label_names(rois_path) -> dict[int, str]:
     return {int(i): str(n) for i, n in zip(table["index"], table["name"])}
 
 
-def _load_same_grid(path, reference: nib.Nifti1Image, what: str) -> np.ndarray:
-    img = nib.load(path)
-    if img.shape[:3] != reference.shape[:3] or not np.allclose(img.affine, reference.affine, atol=1e-3):
-        raise ValueError(f"{path}: {what} grid {img.shape[:3]} differs from the BOLD grid {reference.shape[:3]}; "
-                         "resample it onto the BOLD grid first")
-    return np.asarray(img.dataobj)
-
-
-def seed_maps(bold_path, rois_path, mask_path=None) -> tuple[SeedMaps, np.ndarray, nib.Nifti1Image]:
+def seed_maps(bold_path, rois_path, mask_path=None, mask_threshold=None) -> tuple[SeedMaps, np.ndarray, nib.Nifti1Image]:
     """Correlate every ROI label of ``rois_path`` with every in-mask voxel of ``bold_path``.
 
     Returns the maps, the boolean mask used and the BOLD image (for its grid).
     """
-    img = nib.load(bold_path)
-    if img.ndim != 4:
-        raise ValueError(f"{bold_path}: a 4-D time series is needed, got {img.ndim}-D {img.shape}")
-    labels = np.rint(_load_same_grid(rois_path, img, "ROI label map")).astype(np.int32)
-    mask = (_load_same_grid(mask_path, img, "mask") > 0) if mask_path else np.ones(img.shape[:3], bool)
+    img = read_series(bold_path, "--input", min_volumes=MIN_VOLUMES)
+    labels, _ = read_labels(rois_path, "--rois", img, "the series", bold_path)
+    mask = (read_mask(mask_path, "--mask", img, "the series", bold_path, threshold=mask_threshold)[0]
+            if mask_path else np.ones(img.shape[:3], bool))
     series = masked_series(np.asanyarray(img.dataobj), mask).astype(np.float32)
     varies = series.std(axis=0) > 0  # constant voxels (e.g. outside the head) are neither seed nor target
     if not varies.all():

@@ -29,9 +29,12 @@ import numpy as np
 import pandas as pd
 
 from trialmri import __version__
+from trialmri.errors import InputError
+from trialmri.image_inputs import FITMASK_DESCRIPTION, check_grid, read_image, read_mask
 from trialmri.io import save_nifti, write_json
-from trialmri.lme.design import NotEstimable, build_design
+from trialmri.lme.design import INTERCEPT, NotEstimable, build_design, parse_formula
 from trialmri.lme.reml import REASONS, VoxelwiseFit, fit_voxels
+from trialmri.table_inputs import read_table
 
 INPUT_COLUMN = "InputFile"
 ENGINE = "trialmri native (vectorized REML, nlme conventions)"
@@ -44,12 +47,10 @@ MASK_CODES |= {NO_AFNI_OUTPUT: "3dLME wrote zeros", NOT_ESTIMABLE: "model not es
 def read_data_table(path, random: str = "subject", allow_empty: bool = False) -> pd.DataFrame:
     """The data table with ``InputFile`` resolved; errors name the table and the fix."""
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"data table {path} does not exist")
-    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, na_values=["", "n/a", "NA"])
+    table = read_table(path, "--table", dtype=str, keep_default_na=False, na_values=["", "n/a", "NA"])
     for column in (random, INPUT_COLUMN):
         if column not in table.columns:
-            raise ValueError(f"data table {path} has no {column!r} column (columns: "
+            raise InputError(f"data table {path} has no {column!r} column (columns: "
                              f"{', '.join(table.columns)}); 3dLME layout: {random}, variables..., {INPUT_COLUMN}")
     if table.empty and not allow_empty:
         raise NotEstimable(f"data table {path} has no rows (no usable map)")
@@ -57,30 +58,43 @@ def read_data_table(path, random: str = "subject", allow_empty: bool = False) ->
     return table
 
 
-def load_maps(paths, mask_path=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Maps (rows, in-mask voxels) float32, the 3-D mask and the affine; all maps on one grid."""
-    first = nib.load(paths[0])
-    shape, affine = first.shape[:3], first.affine
+def load_maps(paths, mask_path=None, mask_threshold=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Maps (rows, in-mask voxels) float32, the 3-D mask and the affine; all maps on one grid.
+    Every map is read whole and checked before any fitting."""
+    first = read_image(paths[0], "InputFile")
     if mask_path:
-        mask_img = nib.load(mask_path)
-        if mask_img.shape[:3] != shape or not np.allclose(mask_img.affine, affine, atol=1e-3):
-            raise ValueError(f"mask {mask_path} is not on the grid of {paths[0]} ({shape}); resample it")
-        mask = np.asarray(mask_img.dataobj).reshape(shape) > 0
+        mask = read_mask(mask_path, "--mask", first, "the first map", paths[0], threshold=mask_threshold)[0]
     else:
-        mask = np.ones(shape, bool)
+        mask = np.ones(first.shape[:3], bool)
     Y = np.empty((len(paths), int(mask.sum())), np.float32)
     for row, p in enumerate(paths):
-        img = nib.load(p)
-        if img.shape[:3] != shape or (img.ndim > 3 and np.prod(img.shape[3:]) != 1):
-            raise ValueError(f"{p}: shape {img.shape}, expected one 3-D map of shape {shape} like {paths[0]}")
-        if not np.allclose(img.affine, affine, atol=1e-3):
-            raise ValueError(f"{p} is not on the grid of {paths[0]} (affines differ); resample it")
-        data = np.asarray(img.dataobj, dtype=np.float32).reshape(shape)
+        img = first if row == 0 else read_image(p, "InputFile")
+        if img.ndim > 3 and np.prod(img.shape[3:]) != 1:
+            raise InputError(f"InputFile {p}: shape {img.shape}; each row needs one 3-D map")
+        check_grid(img, first, "InputFile", p, "the first map", paths[0])
+        data = np.asarray(img.dataobj, dtype=np.float32).reshape(mask.shape)
         values = data[mask]
         if not np.isfinite(values).any():
-            raise ValueError(f"{p} has no finite value inside the mask (an excluded session?); remove its row")
+            raise InputError(f"InputFile {p} has no finite value inside the mask (an excluded session?); remove "
+                             "its row")
         Y[row] = values
-    return Y, mask, affine
+    return Y, mask, first.affine
+
+
+def check_model(table: pd.DataFrame, table_path, formula: str, random: str, quantitative=()) -> None:
+    """The formula and options against the data table, before any map is read: fixed effects only
+    (the maps are the response), every ``--qvars`` column named in the formula (a name that is not a
+    column is reported by :func:`qvar_centers`)."""
+    if "~" in formula:
+        raise InputError(f"--formula {formula!r}: give the fixed effects only, e.g. "
+                         f"{formula.split('~', 1)[1].strip()!r}; the maps in {INPUT_COLUMN} are the response")
+    variables = {v for term in parse_formula(formula) for v in term}
+    if random in variables:
+        raise InputError(f"--formula {formula!r} names {random!r}, the --random column; drop it from the formula")
+    for name in quantitative:
+        if name in table.columns and name not in variables:
+            raise InputError(f"--qvars {name}: not in --formula {formula!r}; add it to the formula or drop it "
+                             "from --qvars")
 
 
 def term_volumes(term: str, df_num, df_den) -> list[dict]:
@@ -151,13 +165,15 @@ def qvar_centers(table: pd.DataFrame, table_path, quantitative, centers=None) ->
 
 
 def run_lme_files(table_path, formula: str, random: str, out_prefix: str, mask_path=None,
-                  quantitative=(), residuals: bool = True, progress: bool = False, centers=None) -> dict:
+                  quantitative=(), residuals: bool = True, progress: bool = False, centers=None,
+                  mask_threshold=None) -> dict:
     """Fit the data table's maps and write the outputs; returns the JSON it wrote. Quantitative
     variables are centred at ``centers`` (one per variable) or, by default, at their mean over the
     table's rows, as 3dLME centres ``-qVars``."""
     table = read_data_table(table_path, random)
+    check_model(table, table_path, formula, random, quantitative)
     design = build_design(table, formula, quantitative, qvar_centers(table, table_path, quantitative, centers))
-    Y, mask, affine = load_maps(list(table[INPUT_COLUMN]), mask_path)
+    Y, mask, affine = load_maps(list(table[INPUT_COLUMN]), mask_path, mask_threshold)
     fit = fit_voxels(Y, design, table[random].to_numpy(), residuals=residuals, progress=progress)
     vols = stats_volumes(fit, random)
     stack = np.stack([_to_grid(mask, np.where(fit.reason == 0, v, np.nan), fill) for _, v, fill in vols], axis=-1)
@@ -165,7 +181,7 @@ def run_lme_files(table_path, formula: str, random: str, out_prefix: str, mask_p
     save_nifti(f"{prefix}_stats.nii.gz", stack, affine, description="trialmri lme")
     fitmask = np.zeros(mask.shape, np.uint8)
     fitmask[mask] = fit.reason + 1
-    save_nifti(f"{prefix}_fitmask.nii.gz", fitmask, affine, dtype=np.uint8)
+    save_nifti(f"{prefix}_fitmask.nii.gz", fitmask, affine, dtype=np.uint8, description=FITMASK_DESCRIPTION)
     if residuals:
         save_nifti(f"{prefix}_resid.nii.gz", _to_grid(mask, fit.resid, 0.0), affine)
     subjects = table[random].nunique()
@@ -203,8 +219,6 @@ def _codes() -> dict[str, str]:
 def write_not_estimable(table_path, formula: str, random: str, out_prefix: str, mask_path, reason: str) -> dict:
     """The output files of a model the data cannot estimate: F 0 and p 1 for every term of the
     formula (no df), fit mask coded 7 inside the mask, zero residuals; the JSON says why."""
-    from trialmri.lme.design import INTERCEPT, parse_formula
-
     table = read_data_table(table_path, random, allow_empty=True)
     img = nib.load(mask_path)
     mask = np.asarray(img.dataobj) > 0
@@ -214,7 +228,8 @@ def write_not_estimable(table_path, formula: str, random: str, out_prefix: str, 
     stack[..., 1::2] = 1.0
     prefix = str(out_prefix)
     save_nifti(f"{prefix}_stats.nii.gz", stack, img.affine, description="trialmri lme: not estimable")
-    save_nifti(f"{prefix}_fitmask.nii.gz", np.where(mask, NOT_ESTIMABLE, 0), img.affine, dtype=np.uint8)
+    save_nifti(f"{prefix}_fitmask.nii.gz", np.where(mask, NOT_ESTIMABLE, 0), img.affine, dtype=np.uint8,
+               description=FITMASK_DESCRIPTION)
     save_nifti(f"{prefix}_resid.nii.gz", np.zeros(mask.shape + (len(table),), np.float32), img.affine)
     meta = {"fitted": False, "reason": reason, "engine": ENGINE, "version": __version__, "formula": formula,
             "random": f"~1|{random}", "table": str(table_path), "n_rows": len(table),

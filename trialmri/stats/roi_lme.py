@@ -53,6 +53,10 @@ def model_rows(table: pd.DataFrame, response: str, rhs: str, random: str) -> tup
         raise ValueError(f"table has no column {', '.join(map(repr, missing))} (columns: "
                          f"{', '.join(map(str, table.columns))})")
     keep = table[[response, random, *variables]].notna().all(axis=1)
+    if not keep.any():
+        empty = [c for c in [response, random, *variables] if table[c].isna().all()]
+        raise ValueError(f"no row has the response and every variable ({', '.join(empty) or 'each row misses one'}"
+                         f"{' all missing' if empty else ''}); check the column names and values")
     return table.loc[keep].reset_index(drop=True), int((~keep).sum())
 
 

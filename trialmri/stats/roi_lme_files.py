@@ -22,8 +22,10 @@ from pathlib import Path
 import pandas as pd
 
 from trialmri import __version__
+from trialmri.errors import InputError
 from trialmri.io import write_json, write_tsv
 from trialmri.stats.roi_lme import RoiLmeFit, fit_roi_lme, split_formula
+from trialmri.table_inputs import read_table as read_text_table
 
 ENGINE = "trialmri native (statsmodels MixedLM REML; lmerTest Type III and Satterthwaite df)"
 
@@ -51,10 +53,8 @@ def quantitative_columns(table: pd.DataFrame, formula: str, factors=()) -> list[
 
 
 def read_table(path) -> pd.DataFrame:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"table {path} does not exist")
-    return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, na_values=["", "n/a", "NA", "nan"])
+    """The long table, every column as text (``n/a``, ``NA``, ``nan`` and empty cells missing)."""
+    return read_text_table(path, "--table", dtype=str, keep_default_na=False, na_values=["", "n/a", "NA", "nan"])
 
 
 def write_fit(fit: RoiLmeFit, out) -> dict[str, Path]:
@@ -71,10 +71,15 @@ def run_roi_lme_files(table_path, formula: str, random: str, out, factors=(), em
     """Read ``table_path``, fit, write the outputs of ``--out``; errors name the table. ``center``:
     quantitative variables centred at their mean over the model's rows."""
     table = read_table(table_path)
+    for option, names in (("--factors", factors), ("--center", center), ("--emmeans", emmeans_by or ())):
+        for name in names:
+            if name not in table.columns:
+                raise InputError(f"{option} {name}: not a column of --table {table_path} (columns: "
+                                 f"{', '.join(map(str, table.columns))})")
     try:
         fit = fit_roi_lme(table, formula, random, quantitative_columns(table, formula, factors), emmeans_by,
                           center)
     except ValueError as err:
-        raise ValueError(f"{table_path}: {err}") from err
+        raise InputError(f"--table {table_path}: {err}") from err
     write_fit(fit, out)
     return fit
