@@ -74,6 +74,15 @@ def all_or_nothing():
                 folder.rmdir()  # only if empty: never a folder that holds anything else
         raise
     else:
+        try:
+            for _, final in _pending:  # a folder in an output's place: fail before any rename
+                if final.is_dir():
+                    raise IsADirectoryError(f"{final} is a folder; an output of this name cannot be written "
+                                            "(move the folder or choose another output name)")
+        except BaseException:
+            for hidden, _ in _pending:
+                hidden.unlink(missing_ok=True)
+            raise
         for hidden, final in _pending:
             os.replace(hidden, final)
     finally:

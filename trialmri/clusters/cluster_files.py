@@ -102,6 +102,8 @@ def run_clustsim(mask_path, acf, pthr, athr, iterations: int, seed: int, out_pre
     mask, img = read_mask(mask_path, "--mask", threshold=mask_threshold)
     a, b, c = (float(v) for v in acf)
     check_clustsim_options((a, b, c), pthr, athr, iterations, workers, mask, voxel_sizes(img))
+    if seed < 0:
+        raise InputError(f"--seed {seed}: give a whole number 0 or larger")
     result = simulate(mask, voxel_sizes(img), (a, b, c), pthr, iterations, seed, workers=workers,
                       progress=progress, spectrum=noise)
     table = threshold_table(result, athr)

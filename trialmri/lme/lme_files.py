@@ -89,6 +89,10 @@ def check_model(table: pd.DataFrame, table_path, formula: str, random: str, quan
         raise InputError(f"--formula {formula!r}: give the fixed effects only, e.g. "
                          f"{formula.split('~', 1)[1].strip()!r}; the maps in {INPUT_COLUMN} are the response")
     variables = {v for term in parse_formula(formula) for v in term}
+    missing = sorted(variables - set(table.columns))
+    if missing:
+        raise InputError(f"--formula {formula!r} names {', '.join(missing)}, not a column of --table {table_path} "
+                         f"(columns: {', '.join(map(str, table.columns))})")
     if random in variables:
         raise InputError(f"--formula {formula!r} names {random!r}, the --random column; drop it from the formula")
     for name in quantitative:

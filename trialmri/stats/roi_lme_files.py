@@ -70,6 +70,10 @@ def run_roi_lme_files(table_path, formula: str, random: str, out, factors=(), em
                       center=()) -> RoiLmeFit:
     """Read ``table_path``, fit, write the outputs of ``--out``; errors name the table. ``center``:
     quantitative variables centred at their mean over the model's rows."""
+    try:
+        split_formula(formula)
+    except ValueError as err:
+        raise InputError(f"--formula: {err}") from None
     table = read_table(table_path)
     for option, names in (("--factors", factors), ("--center", center), ("--emmeans", emmeans_by or ())):
         for name in names:
