@@ -18,6 +18,7 @@ import numpy as np
 
 from trialmri.fc.denoise import masked_series
 from trialmri.fc.netcorr import NetCorr, netcc_table, netcorr
+from trialmri.errors import InputError
 from trialmri.image_inputs import read_labels, read_mask, read_series
 from trialmri.io import read_tsv, save_nifti, write_tsv
 
@@ -59,7 +60,7 @@ def seed_maps(bold_path, rois_path, mask_path=None, mask_threshold=None) -> tupl
         series = series[:, varies]
     indices = [int(i) for i in np.unique(labels) if i > 0]
     if not indices:
-        raise ValueError(f"{rois_path}: no ROI label (all voxels 0)")
+        raise InputError(f"--rois {rois_path}: no ROI label (all voxels 0); check the label map")
     names = label_names(rois_path)
     unknown = [i for i in indices if names and i not in names]
     if unknown:

@@ -132,7 +132,7 @@ def fit_roi_lme(table: pd.DataFrame, formula: str, random: str = "subject", quan
     X, groups = design.X, data[random].astype(str).to_numpy()
     n_subjects = len(np.unique(groups))
     if len(y) <= X.shape[1] + 1 or n_subjects < 2:
-        raise NotEstimable(f"{len(y)} rows from {n_subjects} subjects cannot estimate {formula!r} "
+        raise NotEstimable(f"{len(y)} rows from {n_subjects} subject(s) cannot estimate {formula!r} "
                            f"({X.shape[1]} fixed effects, 2 variances)")
     theta0, sigma0, sm_warnings = _statsmodels_fit(y, X, groups)
     vm, steps = _polish(y, X, groups, theta0, sigma0)
