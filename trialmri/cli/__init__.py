@@ -27,11 +27,22 @@ from pathlib import Path
 from trialmri import __version__
 from trialmri.atomic import all_or_nothing, check_writable
 from trialmri.blas import use_one_blas_thread
-from trialmri.cli import clustsim, fwhmx, lme, netcorr, roi_lme, synth, tensor, topup
+from trialmri.cli import (
+    clustsim,
+    dwiprep,
+    fwhmx,
+    lme,
+    netcorr,
+    register,
+    roi_lme,
+    synth,
+    tensor,
+    topup,
+)
 from trialmri.cli.options import OneLineParser, output_folders
 from trialmri.errors import InputError
 
-PROGRAMS = (synth, tensor, topup, netcorr, lme, fwhmx, clustsim, roi_lme)
+PROGRAMS = (synth, tensor, topup, dwiprep, register, netcorr, lme, fwhmx, clustsim, roi_lme)
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # Errors that always mean the input is at fault (a file missing, present, unreadable or unwritable).
 INPUT_ERRORS = (InputError, FileNotFoundError, FileExistsError, PermissionError, IsADirectoryError,
@@ -83,9 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
-        for option, folder in getattr(args, "outputs", output_folders)(args).items():
-            check_writable(folder, option)
-        with all_or_nothing():
+        with all_or_nothing():  # a folder made for the outputs is removed again if the run fails
+            for option, folder in getattr(args, "outputs", output_folders)(args).items():
+                check_writable(folder, option)
             return args.func(args)
     except KeyboardInterrupt:
         print(f"{name}: interrupted; no output written", file=sys.stderr)

@@ -32,3 +32,15 @@ def add_mask_threshold(p) -> None:
     p.add_argument("--mask-threshold", type=float, default=None, metavar="T",
                    help="use the voxels of --mask above T (for a mask that is not 0/1, e.g. a probability "
                         "map); without it --mask must be binary, or trialmri lme's fit mask (fitted = 1)")
+
+
+def step_messages(program: str):
+    """On a terminal, a ``progress(message)`` that prints each step of a long program to stderr;
+    otherwise None (logs and pipes get the summary only)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def progress(message: str) -> None:
+        print(f"trialmri {program}: {message}", file=sys.stderr, flush=True)
+
+    return progress

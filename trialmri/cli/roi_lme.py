@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from trialmri.cli.options import split_list
 
 

@@ -24,7 +24,7 @@ def add(sub, common) -> None:
 
 def outputs(args) -> dict[str, str]:
     """Output option -> the folder it writes in (checked writable before any computation)."""
-    return {"--out": str(Path(args.out).absolute().parent)}
+    return {"--out": str(Path(args.out).absolute())}
 
 
 def run(args) -> int:

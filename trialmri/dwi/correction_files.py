@@ -7,6 +7,7 @@ import numpy as np
 from trialmri.bids.derivatives import map_sidecar
 from trialmri.dwi import correction_plots, susceptibility
 from trialmri.dwi.corrections import correct_session
+from trialmri.dwi.defaults import MOTION_ITERATIONS
 from trialmri.dwi.gradients import write_fsl_gradients
 from trialmri.dwi.registration import ants_version
 from trialmri.errors import InputError
@@ -16,7 +17,8 @@ from trialmri.io import save_nifti, write_json, write_tsv
 PE_LETTERS = "ijk"
 
 
-def correct_session_files(named: dict, outputs: dict, iterations: int = 2, title: str = "", progress=None):
+def correct_session_files(named: dict, outputs: dict, iterations: int = MOTION_ITERATIONS, title: str = "",
+                          progress=None):
     """Correct one session (``named``: series → (nii, bval, bvec, json)) and write ``outputs``.
 
     Keys: dwi, bval, bvec, sidecar, field (Hz), displacement (mm, "+" series), motion, outliers,

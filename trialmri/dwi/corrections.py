@@ -36,6 +36,7 @@ from trialmri import transforms
 from trialmri.bids.fieldmaps import require_dwi
 from trialmri.dwi import motion_eddy, susceptibility
 from trialmri.dwi.acqparams import Acquisition, check_pair, read_acquisition
+from trialmri.dwi.defaults import MOTION_ITERATIONS
 from trialmri.dwi.gradients import is_b0, series_gradients
 from trialmri.dwi.mask import brain_mask
 from trialmri.dwi.tensor_files import load_dwi
@@ -193,7 +194,7 @@ def motion_table(series: list[SeriesData], mats: list, affine: np.ndarray, spaci
     return pd.DataFrame(table)
 
 
-def correct_session(named: dict, iterations: int = 2, progress=None) -> Corrected:
+def correct_session(named: dict, iterations: int = MOTION_ITERATIONS, progress=None) -> Corrected:
     """Correct one session's reverse-PE pair; ``named``: series name → (nii, bval, bvec, json), with
     bval and bvec None for a b0-only series (it gives the field; the other series is corrected alone)."""
     say = progress or (lambda message: None)

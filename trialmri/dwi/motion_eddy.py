@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from trialmri.dwi.defaults import MIN_DW_VOLUMES, MOTION_ITERATIONS
 from trialmri.dwi.gradients import is_b0, tensor_design
 from trialmri.dwi.volume_registration import register
 
@@ -103,8 +104,9 @@ def constrain_eddy(transforms_vox: list, bvals: np.ndarray, bvecs: np.ndarray, p
     are unchanged.
     """
     dw = np.flatnonzero(~is_b0(bvals))
-    if len(dw) < 8:
-        raise ValueError(f"{len(dw)} diffusion-weighted volumes: the eddy-current model needs at least 8")
+    if len(dw) < MIN_DW_VOLUMES:
+        raise ValueError(f"{len(dw)} diffusion-weighted volumes: the eddy-current model needs at least "
+                         f"{MIN_DW_VOLUMES}")
     splits = [split_affine(transforms_vox[v], spacing, pe_axis, centre_vox) for v in dw]
     gradients = np.array([sp.eddy_gradient for sp in splits])
     drive = (np.asarray(pe_signs, float)[dw] * bvals[dw] / 1000.0)[:, None] * bvecs[dw]
@@ -173,7 +175,7 @@ def masked_mean_squares(fixed: np.ndarray, moving: np.ndarray, matrix_vox: np.nd
 
 
 def register_volumes(unwarped: np.ndarray, bvals: np.ndarray, bvecs: np.ndarray, spacing, mask: np.ndarray,
-                     flip_x: bool, pe_axis: int, pe_signs: np.ndarray, iterations: int = 2, progress=None):
+                     flip_x: bool, pe_axis: int, pe_signs: np.ndarray, iterations: int = MOTION_ITERATIONS, progress=None):
     """Transforms (list of 4 x 4, voxel index) taking every volume of ``unwarped`` to the mean b0.
 
     ``unwarped`` (x, y, z, n) holds every series, already corrected for the susceptibility field.

@@ -18,21 +18,22 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from pathlib import Path
 
 import nibabel as nib
 import numpy as np
 from scipy import ndimage
 
+from trialmri.atomic import writing
 from trialmri.bids.derivatives import map_sidecar
+
+# SyN iterations per level, coarse to fine (config dti.syn_iterations); ANTsPy's default
+# (40, 20, 0) never refines at full resolution
+from trialmri.dwi.defaults import SYN_ITERATIONS
 from trialmri.io import save_nifti, write_json
 from trialmri.templates import TEMPLATE_NAME
 
 T1W_MASK_DILATION_MM = 8.0
 RANDOM_SEED = 20261123
-# SyN iterations per level, coarse to fine (config dti.syn_iterations); ANTsPy's default
-# (40, 20, 0) never refines at full resolution
-SYN_ITERATIONS = (40, 20, 10)
 
 
 def _ants():
@@ -57,8 +58,8 @@ def _keep(produced: list[str], outputs: list) -> list[str]:
     if len(produced) != len(outputs):
         raise RuntimeError(f"ANTs wrote {len(produced)} transforms, expected {len(outputs)}: {produced}")
     for src, dst in zip(produced, outputs):
-        Path(dst).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, dst)
+        with writing(dst) as hidden:  # makes the folder; renamed into place when whole
+            shutil.copyfile(src, hidden)
     return [str(p) for p in outputs]
 
 
@@ -106,7 +107,8 @@ def register_t1w_to_template(t1w_path, template_path, dwi_mask_path, dwi_to_t1w,
     brain = ndimage.distance_transform_edt(~mask, sampling=t1w.spacing) <= T1W_MASK_DILATION_MM
     masked = t1w.new_image_like(np.where(brain, t1w.numpy(), 0.0).astype(np.float32))
     if masked_t1w_out is not None:
-        ants.image_write(masked, str(masked_t1w_out))
+        with writing(masked_t1w_out) as hidden:  # same extension: ANTs picks the format from it
+            ants.image_write(masked, str(hidden))
     masked = _no_finer_than(ants, masked, template.spacing)  # the metric lives on the template grid
     with tempfile.TemporaryDirectory() as tmp:
         result = ants.registration(template, masked, type_of_transform="SyN", outprefix=f"{tmp}/t_",
