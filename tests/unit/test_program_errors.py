@@ -322,6 +322,7 @@ CASES += [
     # synth
     Case("synth-out-not-empty", "synth", {"--out": lambda d: I.text(d / "out" / "res" / "keep.txt", "mine").parent},
          ("--out",)),
+    Case("synth-seed-negative", "synth", {"--seed": "-3"}, ("--seed",)),
 ]
 assert len({c.id for c in CASES}) == len(CASES)
 

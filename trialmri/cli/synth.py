@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from trialmri.errors import InputError
+
 
 def add(sub, common) -> None:
     p = sub.add_parser("synth", parents=[common],
@@ -30,6 +32,8 @@ def outputs(args) -> dict[str, str]:
 def run(args) -> int:
     from trialmri.synth import Distortions, synthesize
 
+    if args.seed < 0:
+        raise InputError(f"--seed {args.seed}: give a whole number 0 or larger")
     off = {n: args.clean or getattr(args, f"no_{n}") for n in ("susceptibility", "motion", "eddy", "noise")}
     dist = Distortions(**{n: not v for n, v in off.items()})
     out = synthesize(args.out, args.preset, args.seed, dist, progress=sys.stderr.isatty())

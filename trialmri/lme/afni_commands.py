@@ -33,8 +33,14 @@ import numpy as np
 import pandas as pd
 
 from trialmri import __version__
+from trialmri.image_inputs import FITMASK_DESCRIPTION
 from trialmri.io import save_nifti, write_json
-from trialmri.lme.lme_files import INPUT_COLUMN, MASK_CODES, NO_AFNI_OUTPUT, term_volumes
+from trialmri.lme.lme_files import (
+    INPUT_COLUMN,
+    MASK_CODES,
+    NO_AFNI_OUTPUT,
+    term_volumes,
+)
 from trialmri.lme.reml import f_sf
 from trialmri.shell_words import join_words
 
@@ -175,7 +181,7 @@ def convert_lme_outputs(stats_path, resid_path, mask_path, out_prefix: str, cont
     save_nifti(f"{prefix}_stats.nii.gz", np.stack(arrays, axis=-1), img.affine, description="3dLME")
     fitted = mask & np.any(data != 0, axis=-1)
     fitmask = np.where(mask, np.where(fitted, 1, NO_AFNI_OUTPUT), 0)
-    save_nifti(f"{prefix}_fitmask.nii.gz", fitmask, img.affine, dtype=np.uint8)
+    save_nifti(f"{prefix}_fitmask.nii.gz", fitmask, img.affine, dtype=np.uint8, description=FITMASK_DESCRIPTION)
     resid = nib.load(resid_path)
     save_nifti(f"{prefix}_resid.nii.gz", _bricks(resid), resid.affine)
     meta = {"engine": "AFNI 3dLME", "version": afni_version, "container": container,
