@@ -257,6 +257,8 @@ def test_register_writes_the_workflow_chain(session, tmp_path, capsys):
     assert np.isfinite(warped.get_fdata()).sum() > 1000
     sidecar = json.loads(Path(f"{p}_md_PA_template.json").read_text())
     assert sidecar["Sources"] == [str(md_post), cli["warp"], cli["affine"], cli["dwi_to_t1w"], cli["session"]]
+    # the program's sidecar names the template it was given and claims no units of its own
+    assert sidecar["Template"] == "template.nii.gz" and sidecar["Units"] == "those of the source map"
 
 
 def test_register_without_maps_writes_the_transforms_only(session, tmp_path, capsys):

@@ -164,5 +164,6 @@ def register_files(inputs: RegisterInputs, out_prefix, progress=None) -> Registe
                            {name: out[f"map:{name}"] for name in maps})
         counts[key] = int((weight >= 0.5).sum())
         for name, path in maps.items():
-            write_warp_sidecar(out[f"sidecar:{name}"], [path, *steps], inputs.template)
+            write_warp_sidecar(out[f"sidecar:{name}"], [path, *steps], inputs.template,
+                               template_name=Path(inputs.template).name, units="those of the source map")
     return Registered(out, counts)

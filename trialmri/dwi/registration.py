@@ -156,11 +156,13 @@ def warp_maps(maps: dict, valid_mask_path, template_path, transforms: list, outp
     return weight
 
 
-def write_warp_sidecar(path, sources: list, template_path) -> None:
-    """Provenance of maps warped by :func:`warp_maps`: engine, versions, sources and chain."""
-    sidecar = map_sidecar("native", ants_version(), sources, Template=TEMPLATE_NAME,
+def write_warp_sidecar(path, sources: list, template_path, template_name: str = TEMPLATE_NAME,
+                       units: str = "MD mm2/s, FA unitless") -> None:
+    """Provenance of maps warped by :func:`warp_maps`: engine, versions, sources and chain; the
+    defaults name the workflow's template and maps."""
+    sidecar = map_sidecar("native", ants_version(), sources, Template=template_name,
                           TemplateFile=str(template_path), TransformOrder="ANTs (last applied first)",
                           Interpolation="cubic B-spline where its support is all valid data; at the "
                                         "brain edge trilinear normalised by the valid-voxel weight; "
-                                        "NaN where that weight < 0.5", Units="MD mm2/s, FA unitless")
+                                        "NaN where that weight < 0.5", Units=units)
     write_json(path, sidecar)
