@@ -27,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-import nibabel as nib
 import numpy as np
 import pandas as pd
 from scipy import ndimage
@@ -36,11 +35,12 @@ from trialmri import transforms
 from trialmri.bids.fieldmaps import require_dwi
 from trialmri.dwi import motion_eddy, susceptibility
 from trialmri.dwi.acqparams import Acquisition, check_pair, read_acquisition
-from trialmri.dwi.defaults import MOTION_ITERATIONS
+from trialmri.dwi.defaults import MIN_DW_VOLUMES, MOTION_ITERATIONS
 from trialmri.dwi.gradients import is_b0, series_gradients
 from trialmri.dwi.mask import brain_mask
 from trialmri.dwi.tensor_files import load_dwi
-from trialmri.grids import same_grid
+from trialmri.errors import InputError
+from trialmri.image_inputs import check_grid, read_image
 
 MOTION_COLUMNS = ["trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z"]
 EDDY_COLUMNS = ["eddy_offset_hz", "eddy_x_hz_per_mm", "eddy_y_hz_per_mm", "eddy_z_hz_per_mm"]
@@ -77,9 +77,9 @@ class Corrected:
 
 def load_b0_series(nii):
     """``(image, data (X, Y, Z, N) float64)`` of a b0-only series; a 3-D image is one b0."""
-    image = nib.load(nii)
+    image = read_image(nii, "b0 series")
     if image.ndim not in (3, 4):
-        raise ValueError(f"{nii}: a b0 series must be 3-D or 4-D, this image is {image.ndim}-D")
+        raise InputError(f"b0 series {nii}: a b0 series must be 3-D or 4-D, this image is {image.ndim}-D")
     data = image.get_fdata(dtype=np.float64)
     return image, data if data.ndim == 4 else data[..., None]
 
@@ -95,9 +95,12 @@ def load_series(named: dict) -> tuple[list[SeriesData], np.ndarray]:
             bvals, bvecs = series_gradients(None, None, data.shape[3])
         else:
             image, data, bvals, bvecs = load_dwi(nii, bval, bvec)
-        if first is not None and not same_grid(image, first[1]):
-            raise ValueError(f"{nii}: grid differs from {first[0]}; reverse-PE series must share one grid")
+        if first is not None:
+            check_grid(image, first[1], "series", nii, "series", first[0])  # reverse-PE series share one grid
         first = first or (nii, image)
+        if not is_b0(bvals).any():
+            raise InputError(f"{bval}: no b = 0 volume (b <= 50) in {nii}; the field and the motion reference need "
+                             "one in each series")
         out.append(SeriesData(name, data.astype(np.float32), bvals, bvecs, read_acquisition(sidecar, image.shape),
                               b0_only=bval is None and bvec is None))
     check_pair([s.acq for s in out])
@@ -120,10 +123,7 @@ def series_first_b0(series: SeriesData) -> np.ndarray:
     while the head moves, so a rigid alignment leaves residue that the field then absorbs
     (measured: the pair's mismatch fell 64 % instead of 84 % on noise-free tiny data).
     """
-    b0 = np.flatnonzero(is_b0(series.bvals))
-    if len(b0) == 0:
-        raise ValueError(f"{series.acq.source}: series {series.name} has no b0 volume; the field needs one")
-    return series.data[..., b0[0]]
+    return series.data[..., np.flatnonzero(is_b0(series.bvals))[0]]  # load_series: every series has one
 
 
 def resample_series(series: SeriesData, transforms_vox: list, displacement: np.ndarray):
@@ -199,6 +199,10 @@ def correct_session(named: dict, iterations: int = MOTION_ITERATIONS, progress=N
     bval and bvec None for a b0-only series (it gives the field; the other series is corrected alone)."""
     say = progress or (lambda message: None)
     series, affine = load_series(named)
+    n_dw = sum(int((~is_b0(s.bvals)).sum()) for s in series)
+    if n_dw < MIN_DW_VOLUMES:  # checked before any computation (motion_eddy.constrain_eddy needs them)
+        raise InputError(f"{', '.join(str(v[0]) for v in named.values())}: {n_dw} diffusion-weighted volume(s) "
+                         f"(b > 50) in all; the eddy-current model needs at least {MIN_DW_VOLUMES}")
     spacing = np.linalg.norm(affine[:3, :3], axis=0)
     flip_x = np.linalg.det(affine[:3, :3]) > 0
     by_sign = {s.acq.pe_sign: s for s in series}

@@ -3,24 +3,22 @@
 The inputs are the two reverse-phase-encoded series of a session (two full DWI series, or one DWI
 series and the b0-only series of ``fmap/``), each with its gradient files (a DWI series) and its
 BIDS JSON sidecar (``PhaseEncodingDirection`` and ``TotalReadoutTime`` or ``EffectiveEchoSpacing``).
-Every input is checked here first (:class:`~trialmri.errors.InputError` naming the option and file);
-the correction itself and the files it writes are the workflow's own
+Every input is checked before any computation (:class:`~trialmri.errors.InputError` naming the file):
+the program's options here, the images, gradients and sidecars by the engine's loader; the
+correction itself and the files it writes are the workflow's own
 (:func:`trialmri.dwi.correction_files.correct_session_files`, rule ``correct_dwi``).
 """
 
 from __future__ import annotations
 
+import json as json_module
 import re
 from pathlib import Path
 
 import numpy as np
 
-from trialmri.dwi.acqparams import check_pair, read_acquisition
-from trialmri.dwi.defaults import MIN_DW_VOLUMES
 from trialmri.dwi.defaults import MOTION_ITERATIONS as DEFAULT_ITERATIONS
-from trialmri.dwi.gradients import is_b0, read_fsl_gradients
 from trialmri.errors import InputError
-from trialmri.image_inputs import check_grid, read_image, read_series
 
 # output key of correct_session_files -> file name after the prefix ``P``
 OUTPUT_SUFFIXES = {
@@ -64,21 +62,20 @@ def _per_series(values, option: str, images: list, ext: str) -> list[str]:
     return [str(v) for v in values]
 
 
-def _acquisition(json_path, option: str, nii, shape):
-    path = Path(json_path)
-    if not path.is_file():
+def _sidecar(json_path, option: str, nii) -> str:
+    if not Path(json_path).is_file():
         raise InputError(f"{option} {json_path}: no such sidecar for {nii}; its PhaseEncodingDirection and "
                          f"TotalReadoutTime are needed (dcm2niix writes the JSON): give its path with {option}")
-    try:
-        return read_acquisition(path, shape)
-    except ValueError as err:
-        raise InputError(f"{option} {err}") from None
+    return str(json_path)
 
 
 def check_inputs(dwi: list, bval=None, bvec=None, json=None, reverse_b0=None, reverse_b0_json=None,
                  iterations: int = DEFAULT_ITERATIONS) -> dict[str, tuple]:
-    """Check every input of one session and return ``named`` (series name -> (nii, bval, bvec, json),
-    bval and bvec None for the b0-only series), in the order given, for ``correct_session_files``.
+    """The program's own checks (series counts, which file belongs to which series, sidecars
+    present, ``--iterations``) and ``named`` (series name -> (nii, bval, bvec, json); bval and bvec
+    None for the b0-only series), in the order given, for ``correct_session_files``. The images,
+    gradients, grids, acquisitions and the pair are checked by the engine's loader
+    (:func:`trialmri.dwi.corrections.load_series`) before any computation, as in the workflow.
 
     Two series in all: two ``dwi`` images, or one and ``reverse_b0``. A series is named by its
     ``dir-`` entity (``AP``, ``PA``), else by its PhaseEncodingDirection (``j-``, ``j``).
@@ -96,51 +93,28 @@ def check_inputs(dwi: list, bval=None, bvec=None, json=None, reverse_b0=None, re
     if reverse_b0 is None and reverse_b0_json is not None:
         raise InputError(f"--reverse-b0-json {reverse_b0_json}: given without --reverse-b0; add the b0-only "
                          "series it describes, or drop it")
-    bvals = _per_series(bval, "--bval", dwi, ".bval")
-    bvecs = _per_series(bvec, "--bvec", dwi, ".bvec")
-    jsons = _per_series(json, "--json", dwi, ".json")
-    series, first, n_dw = [], None, 0  # (nii, bval, bvec, json, acquisition)
-    for nii, bval_path, bvec_path, json_path in zip(dwi, bvals, bvecs, jsons):
-        image = read_series(nii, "--dwi", min_volumes=2)
-        if first is not None:
-            check_grid(image, first[1], "--dwi", nii, "--dwi", first[0])
-        first = first or (nii, image)
-        try:
-            values, _ = read_fsl_gradients(bval_path, bvec_path, n_volumes=image.shape[3])
-        except ValueError as err:
-            raise InputError(f"--bval/--bvec of --dwi {nii}: {err}; each series needs its own gradient files "
-                             "(FSL layout, one entry per volume)") from None
-        if not is_b0(values).any():
-            raise InputError(f"--bval {bval_path}: no b = 0 volume (b <= 50) in --dwi {nii}; the field and the "
-                             "motion reference need one in each series")
-        series.append((nii, bval_path, bvec_path, json_path,
-                       _acquisition(json_path, "--json", nii, image.shape)))
-        n_dw += int((~is_b0(values)).sum())
-    if n_dw < MIN_DW_VOLUMES:
-        raise InputError(f"--dwi {' '.join(dwi)}: {n_dw} diffusion-weighted volume(s) (b > 50) in all; the "
-                         f"eddy-current model needs at least {MIN_DW_VOLUMES}; give the full DWI series"
-                         + (" (the --reverse-b0 series adds none)" if reverse_b0 is not None else ""))
+    series = [(nii, bval_path, bvec_path, _sidecar(json_path, "--json", nii)) for nii, bval_path, bvec_path, json_path
+              in zip(dwi, _per_series(bval, "--bval", dwi, ".bval"), _per_series(bvec, "--bvec", dwi, ".bvec"),
+                     _per_series(json, "--json", dwi, ".json"))]
     if reverse_b0 is not None:
-        image = read_image(reverse_b0, "--reverse-b0")
-        if image.ndim not in (3, 4):
-            raise InputError(f"--reverse-b0 {reverse_b0}: {image.ndim}-D {image.shape}; a b0 series is 3-D or 4-D")
-        check_grid(image, first[1], "--reverse-b0", reverse_b0, "--dwi", first[0])
-        json_path = str(reverse_b0_json) if reverse_b0_json is not None else beside(reverse_b0, ".json")
-        series.append((str(reverse_b0), None, None, json_path,
-                       _acquisition(json_path, "--reverse-b0-json", reverse_b0, image.shape)))
+        json_path = reverse_b0_json if reverse_b0_json is not None else beside(reverse_b0, ".json")
+        series.append((str(reverse_b0), None, None, _sidecar(json_path, "--reverse-b0-json", reverse_b0)))
+    return dict(zip(_names(series), series))
+
+
+def _pe_code(json_path) -> str | None:
     try:
-        check_pair([s[4] for s in series])
-    except ValueError as err:
-        raise InputError(f"--json {err}; check each series' PhaseEncodingDirection and TotalReadoutTime (the "
-                         "two series must be a reverse phase-encoded pair)") from None
-    return {name: s[:4] for name, s in zip(_names(series), series)}
+        code = json_module.loads(Path(json_path).read_text()).get("PhaseEncodingDirection")
+    except (ValueError, AttributeError):  # not JSON, or not an object: the engine's loader says so
+        return None
+    return code if isinstance(code, str) else None
 
 
 def _names(series: list) -> list[str]:
-    labels = [_direction_label(s[0]) for s in series]
-    if all(labels) and len(set(labels)) == len(labels):
-        return labels
-    return [s[4].code for s in series]
+    for labels in ([_direction_label(s[0]) for s in series], [_pe_code(s[3]) for s in series]):
+        if all(labels) and len(set(labels)) == len(labels):
+            return labels
+    return [f"series{k + 1}" for k in range(len(series))]
 
 
 def dwiprep_files(named: dict, out_prefix, iterations: int = DEFAULT_ITERATIONS, title: str = "",
