@@ -59,6 +59,16 @@ def writing(path):
         os.replace(hidden, final)
 
 
+def readable(path) -> Path:
+    """Where ``path``, written earlier in this run, can be read now: its hidden name while
+    :func:`all_or_nothing` holds it back, else ``path`` (a later step reads an earlier one's output)."""
+    final = Path(path)
+    for hidden, pending in _pending or ():
+        if pending == final:
+            return hidden
+    return final
+
+
 @contextlib.contextmanager
 def all_or_nothing():
     """Hold every output written inside until the block succeeds; on failure remove them all."""

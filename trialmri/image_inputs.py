@@ -5,19 +5,19 @@ file, says what is wrong and how to fix it. An image is read whole here (the dat
 last byte), so a corrupt or cut-short ``.nii.gz`` fails at once, not halfway through a fit; the
 returned image holds its data in memory and later reads cost nothing.
 
-Grids: two images share a grid when their shapes (first three axes) are equal and their affines
-(voxel index -> world mm, RAS+) agree within 1e-3 mm; :func:`grid_difference` says which part differs.
+Grids: two images share a grid as :func:`trialmri.grids.same_grid` says (shapes equal, affines
+within 1e-3 mm); :func:`grid_difference` says which part differs.
 """
 
 from __future__ import annotations
 
 import zlib
-from pathlib import Path
 
 import nibabel as nib
 import numpy as np
 
-from trialmri.errors import InputError
+from trialmri.errors import InputError, existing_file
+from trialmri.grids import same_grid
 
 # The description trialmri lme writes into its fit mask's header: fitted voxels hold 1.
 FITMASK_DESCRIPTION = "trialmri lme fit mask"
@@ -31,11 +31,7 @@ def _cause(err: BaseException) -> str:
 
 def read_image(path, what: str) -> nib.Nifti1Image:
     """The NIfTI image at ``path`` with its whole data block read (``what``: option, e.g. ``--mask``)."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{what} {path}: no such file; check the path")
-    if path.is_dir():
-        raise InputError(f"{what} {path}: is a folder, not an image; give a .nii or .nii.gz file")
+    path = existing_file(path, what, "a .nii or .nii.gz file")
     try:
         img = nib.load(path)
     except Exception as err:  # nibabel raises several types for files it cannot read
@@ -55,11 +51,11 @@ def read_image(path, what: str) -> nib.Nifti1Image:
 def grid_difference(img, ref) -> str:
     """How ``img``'s grid differs from ``ref``'s ('' when they share one): shape, voxel size,
     orientation (axis codes) or origin."""
+    if same_grid(img, ref):
+        return ""
     if tuple(img.shape[:3]) != tuple(ref.shape[:3]):
         return f"shape {tuple(img.shape[:3])} vs {tuple(ref.shape[:3])}"
     a, b = np.asarray(img.affine, float), np.asarray(ref.affine, float)
-    if np.allclose(a, b, atol=GRID_ATOL_MM):
-        return ""
     size_a, size_b = (np.sqrt((m[:3, :3] ** 2).sum(axis=0)) for m in (a, b))
     if not np.allclose(size_a, size_b, atol=GRID_ATOL_MM):
         return f"same shape {tuple(img.shape[:3])} but voxel size {_mm(size_a)} vs {_mm(size_b)} mm"

@@ -6,21 +6,15 @@ or a spreadsheet passed where a table belongs fails here with the fix, not as a 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
-from trialmri.errors import InputError
+from trialmri.errors import InputError, existing_file
 
 
 def read_table(path, what: str, **read_csv) -> pd.DataFrame:
     """The tab-separated table at ``path`` (``what``: the option, e.g. ``--table``), read with
     ``pandas.read_csv(sep="\\t", **read_csv)``."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{what} {path}: no such file; check the path")
-    if path.is_dir():
-        raise InputError(f"{what} {path}: is a folder; give a tab-separated table (.tsv)")
+    path = existing_file(path, what, "a tab-separated table (.tsv)")
     try:
         with path.open("rb") as handle:
             head = handle.read(4096)

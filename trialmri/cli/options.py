@@ -23,8 +23,9 @@ class OneLineParser(argparse.ArgumentParser):
 def output_folders(args) -> dict[str, Path]:
     """Output option -> the folder it writes in, checked writable before any computation: the
     folder of ``--out-prefix`` or ``--out`` (a program whose output is a folder sets its own)."""
-    option = "--out-prefix" if getattr(args, "out_prefix", None) is not None else "--out"
-    return {option: Path(getattr(args, option[2:].replace("-", "_"))).parent}
+    if getattr(args, "out_prefix", None) is not None:
+        return {"--out-prefix": Path(args.out_prefix).parent}
+    return {"--out": Path(args.out).parent}
 
 
 def add_mask_threshold(p) -> None:

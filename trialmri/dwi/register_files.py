@@ -12,7 +12,7 @@ The chain is the workflow's (rules ``register_dwi_to_t1w``, ``register_t1w_to_te
 
 Every input is checked first (:class:`~trialmri.errors.InputError` naming the option and file).
 A step that reads a transform an earlier step wrote in the same run reads it under its hidden name
-(:func:`trialmri.atomic.hidden_name`): outputs are renamed into place only when the run succeeds.
+(:func:`trialmri.atomic.readable`): outputs are renamed into place only when the run succeeds.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trialmri.atomic import hidden_name
+from trialmri.atomic import readable
 from trialmri.dwi.defaults import SYN_ITERATIONS
 from trialmri.errors import InputError
 from trialmri.image_inputs import check_grid, read_image, read_mask
@@ -120,12 +120,6 @@ def check_inputs(b0, dwi_mask, t1w, template, maps=None, session_b0=None, sessio
                           None if session_mask is None else str(session_mask), session_named, levels)
 
 
-def _written(path) -> str:
-    """A file this run wrote: under its hidden name while the run's outputs are held back."""
-    hidden = hidden_name(path)
-    return str(hidden if hidden.exists() else path)
-
-
 @dataclass
 class Registered:
     outputs: dict
@@ -146,7 +140,7 @@ def register_files(inputs: RegisterInputs, out_prefix, progress=None) -> Registe
     say("b0 -> T1w (rigid)")
     register_rigid(inputs.t1w, inputs.b0, out["dwi_to_t1w"])
     say("T1w -> template (affine + SyN)")
-    register_t1w_to_template(inputs.t1w, inputs.template, inputs.dwi_mask, _written(out["dwi_to_t1w"]),
+    register_t1w_to_template(inputs.t1w, inputs.template, inputs.dwi_mask, str(readable(out["dwi_to_t1w"])),
                              out["affine"], out["warp"], masked_t1w_out=out["brain"],
                              syn_iterations=inputs.syn_iterations)
     chain = [out["warp"], out["affine"], out["dwi_to_t1w"]]  # ANTs order: template side first
@@ -160,7 +154,7 @@ def register_files(inputs: RegisterInputs, out_prefix, progress=None) -> Registe
         if not maps:
             continue
         say(f"{', '.join(maps)} -> template")
-        weight = warp_maps(maps, mask, inputs.template, [_written(t) for t in steps],
+        weight = warp_maps(maps, mask, inputs.template, [str(readable(t)) for t in steps],
                            {name: out[f"map:{name}"] for name in maps})
         counts[key] = int((weight >= 0.5).sum())
         for name, path in maps.items():

@@ -20,11 +20,6 @@ def load_dwi(dwi_path, bval_path, bvec_path):
     return image, image.get_fdata(dtype=np.float64), bvals, bvecs
 
 
-def load_mask(mask_path, dwi_image, dwi_path="", threshold=None) -> np.ndarray:
-    """A boolean mask that must sit on the DWI grid (same shape and affine)."""
-    return read_mask(mask_path, "--mask", dwi_image, "the DWI", dwi_path, threshold=threshold)[0]
-
-
 def fit_tensor_files(dwi_path, bval_path, bvec_path, outputs: dict, mask_path=None, qc_path=None,
                      qc_labels: dict | None = None, progress: bool = False, mask_threshold=None) -> TensorFit:
     """Fit and write maps: ``outputs`` maps each of md, fa, ad, rd to a path (units mm²/s for b in s/mm²).
@@ -35,7 +30,9 @@ def fit_tensor_files(dwi_path, bval_path, bvec_path, outputs: dict, mask_path=No
     if unknown:
         raise ValueError(f"unknown tensor metric(s) {sorted(unknown)}; choose from {METRICS}")
     image, data, bvals, bvecs = load_dwi(dwi_path, bval_path, bvec_path)
-    mask = None if mask_path is None else load_mask(mask_path, image, dwi_path, mask_threshold)
+    mask = None
+    if mask_path is not None:
+        mask = read_mask(mask_path, "--mask", image, "the DWI", dwi_path, threshold=mask_threshold)[0]
     fit = fit_wls(data, bvals, bvecs, mask, progress=progress)
     for name, path in outputs.items():
         units = "mm2/s" if name != "fa" else "unitless"
