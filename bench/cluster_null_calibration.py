@@ -46,7 +46,7 @@ from scipy import ndimage, stats
 from trialmri.clusters.acf import acf_model, estimate_smoothness
 from trialmri.clusters.clustsim import min_cluster_voxels, simulate, threshold_table
 from trialmri.clusters.cluster_table import find_clusters
-from trialmri.lme.design import build_design
+from trialmri.stats.formula import build_design
 from trialmri.lme.reml import fit_voxels
 
 ROOT = Path(__file__).resolve().parents[1]

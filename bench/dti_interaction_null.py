@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from trialmri.stats.dti_table import analysis_table
-from trialmri.stats.dti_tests import fit_models, table2
+from trialmri.dwi.dti_table import analysis_table
+from trialmri.dwi.dti_tests import fit_models, table2
 from trialmri.synth import design
 from trialmri.synth.presets import get_preset
 

@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trialmri.lme.design import build_design
+from trialmri.stats.formula import build_design
 from trialmri.lme.reml import fit_voxels
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -30,7 +30,7 @@ from trialmri.clusters import afni_commands as AFNI_CLUSTERS
 from trialmri.afni_version import version_command as afni_version_command
 from trialmri.templates import SPACE as NATIVE_SPACE
 from trialmri.inventory import inventory_status
-from trialmri.qc.table import failed_input_checks, session_failed
+from trialmri.tables import failed_input_checks, session_failed
 
 validate(config, schema="../config/schema.yaml", set_default=True)
 
@@ -697,7 +697,7 @@ def rs_covariates(where, specs):
     """The covariates of config ``where`` with their types (trialmri.lme.covariates), checked at
     parse time against participants.tsv: no clash with a model variable (subject, session, group,
     treatment, order), a column of participants.tsv. As params: dicts {column, type}."""
-    from trialmri.io import read_tsv
+    from trialmri.tables import read_tsv
 
     tables = participants_table()
     if specs and not tables and not linting():

@@ -1,9 +1,9 @@
 """Snakemake glue: ΔMD per subject and ROI, Winsorized, with Δscores and covariates."""
 
 from trialmri.bids.phenotype import by_subject, load_participants
-from trialmri.io import read_tsv, write_tsv
+from trialmri.tables import read_tsv, write_tsv
 from trialmri.runlog import log_to
-from trialmri.stats.dti_table import analysis_table
+from trialmri.dwi.dti_table import analysis_table
 
 with log_to(snakemake.log[0]):
     i, o, p = snakemake.input, snakemake.output, snakemake.params

@@ -1,7 +1,7 @@
 """Snakemake glue: participants.tsv and the scores table against the config -> phenotype_qc.tsv."""
 
 from trialmri.bids.phenotype import load_participants
-from trialmri.io import read_tsv, write_tsv
+from trialmri.tables import read_tsv, write_tsv
 from trialmri.qc.phenotype import check_phenotype
 from trialmri.runlog import log_to
 

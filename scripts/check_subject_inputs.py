@@ -1,7 +1,7 @@
 """Snakemake glue: per-subject input checks -> sub-X_desc-inputs_qc.tsv."""
 
 from trialmri.fc.strategy import DenoiseStrategy
-from trialmri.io import write_tsv
+from trialmri.tables import write_tsv
 from trialmri.qc.inputs import check_subject
 from trialmri.runlog import log_to
 

@@ -2,7 +2,7 @@
 
 from trialmri.bids.phenotype import load_participants
 from trialmri.fc.followup import clinical_table, transform_values, transformed_name
-from trialmri.io import read_tsv, write_tsv
+from trialmri.tables import read_tsv, write_tsv
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

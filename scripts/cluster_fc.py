@@ -4,7 +4,7 @@ import pandas as pd
 
 from trialmri.fc.followup import cluster_rois, fc_table
 from trialmri.fc.roi_values import load_labels
-from trialmri.io import read_tsv, write_tsv
+from trialmri.tables import read_tsv, write_tsv
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

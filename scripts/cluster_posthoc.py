@@ -3,7 +3,8 @@ cluster (paired t-test; study 000's Supplementary Table S5), with a JSON saying 
 clusters, why."""
 
 from trialmri.fc.posthoc import cluster_posthoc, posthoc_sidecar
-from trialmri.io import read_tsv, write_json, write_tsv
+from trialmri.io import write_json
+from trialmri.tables import read_tsv, write_tsv
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

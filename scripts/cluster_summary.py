@@ -1,7 +1,7 @@
 """Snakemake glue: every seed's clusters in one table, with the threshold each seed used."""
 
 from trialmri.clusters.cluster_files import summarize_clusters
-from trialmri.io import write_tsv
+from trialmri.tables import write_tsv
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

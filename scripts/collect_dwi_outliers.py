@@ -3,7 +3,7 @@
 import pandas as pd
 
 from trialmri.dwi.correction_plots import outlier_table_html
-from trialmri.io import read_tsv, write_tsv
+from trialmri.tables import read_tsv, write_tsv
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

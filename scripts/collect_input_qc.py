@@ -3,10 +3,10 @@
 import pandas as pd
 
 from trialmri.inventory import mark_failed_checks, plot_inventory
-from trialmri.io import read_tsv, write_tsv
+from trialmri.tables import read_tsv, write_tsv
 from trialmri.qc.arm_failures import whole_arm_failure
 from trialmri.qc.inputs import failures_as_exclusions
-from trialmri.qc.table import COLUMNS, EXCLUSION_COLUMNS, failed_input_checks
+from trialmri.tables import COLUMNS, EXCLUSION_COLUMNS, failed_input_checks
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

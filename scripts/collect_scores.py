@@ -1,7 +1,8 @@
 """Snakemake glue: every clinical score (phenotype.scores) in one long table -> scores.tsv + .json."""
 
 from trialmri.bids.scores import load_scores
-from trialmri.io import write_json, write_tsv
+from trialmri.io import write_json
+from trialmri.tables import write_tsv
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

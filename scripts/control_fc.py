@@ -2,7 +2,7 @@
 
 from trialmri.fc.followup import fc_table
 from trialmri.fc.roi_values import load_labels
-from trialmri.io import read_tsv, write_tsv
+from trialmri.tables import read_tsv, write_tsv
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

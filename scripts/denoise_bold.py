@@ -3,7 +3,8 @@
 from trialmri.fc.denoise_files import denoise_files
 from trialmri.fc.qc_plots import plot_framewise_displacement
 from trialmri.fc.strategy import DenoiseStrategy
-from trialmri.io import read_tsv, write_json
+from trialmri.io import write_json
+from trialmri.tables import read_tsv
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

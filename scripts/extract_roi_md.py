@@ -5,7 +5,7 @@ import pandas as pd
 
 from trialmri.dwi.roi_md import ROI_MD_COLUMNS, roi_mean_md
 from trialmri.grids import Grid
-from trialmri.io import write_tsv
+from trialmri.tables import write_tsv
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

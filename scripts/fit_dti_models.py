@@ -1,10 +1,11 @@
 """Snakemake glue: OLS per ROI x outcome with sensitivity models, Table 2 and correlations."""
 
 from trialmri.dwi.roi_md import MD_TABLE_UNITS
-from trialmri.io import read_tsv, write_json, write_tsv
+from trialmri.io import write_json
+from trialmri.tables import read_tsv, write_tsv
 from trialmri.runlog import log_to
-from trialmri.stats.dti_tests import MAIN_MODEL, correlations, fit_models, model_description, table2
-from trialmri.stats.table2_html import write_table2_html
+from trialmri.dwi.dti_tests import MAIN_MODEL, correlations, fit_models, model_description, table2
+from trialmri.dwi.table2_html import write_table2_html
 
 with log_to(snakemake.log[0]):
     o, p = snakemake.output, snakemake.params

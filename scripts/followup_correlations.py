@@ -1,7 +1,7 @@
 """Snakemake glue: ΔFC per cluster with ΔCRP and Δ symptoms; Pearson r per group, Fisher r-to-z."""
 
 from trialmri.fc.followup import change_table, correlations, fisher_tests, transformed_name
-from trialmri.io import read_tsv, write_tsv
+from trialmri.tables import read_tsv, write_tsv
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

@@ -4,7 +4,7 @@ Covariates (config rsfmri.followup.covariates) come from participants.tsv per su
 every model as main effects; rows whose subject has no value are left out (counted here)."""
 
 from trialmri.fc.followup import fit_models
-from trialmri.io import read_tsv, write_tsv
+from trialmri.tables import read_tsv, write_tsv
 from trialmri.lme.covariates import add_covariates, as_covariates, dropped_message, quantitative_names, \
     with_covariates
 from trialmri.runlog import log_to

@@ -8,7 +8,7 @@ If the data cannot estimate the model (too few subjects, a group or order level 
 confounded term), the outputs say so and why (``"fitted": false``) and the workflow goes on."""
 
 from trialmri.lme.covariates import quantitative_names, with_covariates
-from trialmri.lme.design import NotEstimable
+from trialmri.stats.formula import NotEstimable
 from trialmri.lme.lme_files import run_lme_files, write_not_estimable
 from trialmri.runlog import log_to
 

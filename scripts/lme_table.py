@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from trialmri.fc.group_sessions import relative_to, seed_table
-from trialmri.io import read_tsv, write_tsv
+from trialmri.tables import read_tsv, write_tsv
 from trialmri.lme.afni_commands import afni_data_table
 from trialmri.runlog import log_to
 

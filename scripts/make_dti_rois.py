@@ -6,7 +6,8 @@ import numpy as np
 from trialmri.dwi.qc_plots import roi_overlay
 from trialmri.dwi.roi_md import roi_masks, roi_voxel_table
 from trialmri.grids import Grid
-from trialmri.io import save_nifti, write_tsv
+from trialmri.io import save_nifti
+from trialmri.tables import write_tsv
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

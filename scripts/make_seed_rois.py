@@ -5,7 +5,8 @@ import nibabel as nib
 from trialmri.fc.qc_plots import plot_seed_rois
 from trialmri.fc.seeds import count_in_mask, roi_label_map
 from trialmri.grids import Grid
-from trialmri.io import save_nifti, write_tsv
+from trialmri.io import save_nifti
+from trialmri.tables import write_tsv
 from trialmri.runlog import log_to
 from trialmri.templates import mni_on_grid
 

@@ -5,7 +5,7 @@ import json
 import nibabel as nib
 
 from trialmri.clusters.plots import plot_clusters
-from trialmri.io import read_tsv
+from trialmri.tables import read_tsv
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

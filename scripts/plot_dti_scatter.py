@@ -1,10 +1,10 @@
 """Snakemake glue: Figure 1-2 panel of one ROI x outcome (Δscore vs ΔMD per group)."""
 
 from trialmri.dwi.roi_md import MD_TABLE_UNITS
-from trialmri.io import read_tsv
+from trialmri.tables import read_tsv
 from trialmri.runlog import log_to
-from trialmri.stats.dti_tests import model_frame
-from trialmri.stats.scatter import change_scatter
+from trialmri.dwi.dti_tests import model_frame
+from trialmri.change_scatter import change_scatter
 
 with log_to(snakemake.log[0]):
     w, p = snakemake.wildcards, snakemake.params

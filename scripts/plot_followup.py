@@ -3,7 +3,7 @@ scatters against ΔFC), PNG and SVG."""
 
 from trialmri.fc.followup import transformed_name
 from trialmri.fc.followup_plots import change_scatters, fc_boxplots, term_text
-from trialmri.io import read_tsv
+from trialmri.tables import read_tsv
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

@@ -1,6 +1,6 @@
 """Snakemake glue: config, exclusions.tsv and input_qc.tsv -> provenance.html (report page)."""
 
-from trialmri.io import read_tsv
+from trialmri.tables import read_tsv
 from trialmri.provenance import write_provenance_html
 from trialmri.runlog import log_to
 

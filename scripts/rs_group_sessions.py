@@ -3,7 +3,8 @@
 import numpy as np
 
 from trialmri.fc.group_sessions import group_mask, group_sessions
-from trialmri.io import read_tsv, save_nifti, write_tsv
+from trialmri.io import save_nifti
+from trialmri.tables import read_tsv, write_tsv
 from trialmri.lme.covariates import as_covariates
 from trialmri.runlog import log_to
 

@@ -9,7 +9,8 @@ import pandas as pd
 from trialmri import __version__
 from trialmri.fc.netcorr_files import seed_maps, write_excluded, write_seed_maps
 from trialmri.fc.seeds import check_roi_voxels
-from trialmri.io import read_tsv, write_json
+from trialmri.io import write_json
+from trialmri.tables import read_tsv
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

@@ -1,8 +1,8 @@
 """Snakemake glue: ketamine vs vehicle t-tests on Δscores and raw and Winsorized ΔMD."""
 
-from trialmri.io import read_tsv, write_tsv
+from trialmri.tables import read_tsv, write_tsv
 from trialmri.runlog import log_to
-from trialmri.stats.dti_tests import group_ttests
+from trialmri.dwi.dti_tests import group_ttests
 
 with log_to(snakemake.log[0]):
     p = snakemake.params

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from trialmri.bids.discovery import Inventory
-from trialmri.qc.table import NO_SESSION, session_failed
+from trialmri.tables import NO_SESSION, session_failed
 
 STATUS_COLOURS = {"present": "#2b8a3e", "missing": "#f08c00", "excluded": "#c92a2a", "": "#f1f3f5"}
 
@@ -58,12 +58,11 @@ def _status(in_arm: bool, found: bool, excluded: bool) -> str:
 
 def plot_inventory(status: dict[str, dict[str, str]], path) -> None:
     """A subjects x inputs grid coloured by status, saved as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # here, not at the top: the workflow imports this module at parse time
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
+
+    from trialmri.figures import DPI_CORRECTIONS, save_figure
 
     table = pd.DataFrame(status).T.fillna("")
     codes = {s: i for i, s in enumerate(STATUS_COLOURS)}
@@ -82,5 +81,4 @@ def plot_inventory(status: dict[str, dict[str, str]], path) -> None:
     ax.tick_params(which="minor", length=0)
     ax.set_title(f"Inputs per subject (n = {len(table)})")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=DPI_CORRECTIONS)

@@ -1,4 +1,4 @@
-"""Writing images and tables the way BIDS tools expect (deterministic gzip, ``n/a`` for missing)."""
+"""Writing images (deterministic gzip), JSON and text whole or not at all. Tables: :mod:`trialmri.tables`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from pathlib import Path
 
 import nibabel as nib
 import numpy as np
-import pandas as pd
 
 from trialmri.atomic import writing
 
@@ -51,22 +50,3 @@ def _json_default(obj):
     if isinstance(obj, np.ndarray):
         return obj.tolist()
     raise TypeError(f"not JSON serializable: {type(obj)}")
-
-
-def write_tsv(path, table: pd.DataFrame) -> Path:
-    """Tab-separated, ``n/a`` for missing values, no index (the BIDS tabular format)."""
-    path = Path(path)
-    with writing(path) as hidden:
-        table.to_csv(hidden, sep="\t", index=False, na_rep="n/a", lineterminator="\n")
-    return path
-
-
-# Columns that hold subject and session labels: always text (``001`` and ``290`` are labels, not numbers).
-LABEL_COLUMNS = ("participant_id", "session_id", "subject", "session")
-
-
-def read_tsv(path, text: bool = False) -> pd.DataFrame:
-    """A BIDS TSV with ``n/a`` read as missing; labels (:data:`LABEL_COLUMNS`) stay strings, and
-    with ``text`` every column does (participants.tsv: group values are text, ``1`` included)."""
-    return pd.read_csv(path, sep="\t", na_values=["n/a"], keep_default_na=False,
-                       dtype=str if text else dict.fromkeys(LABEL_COLUMNS, str))

@@ -19,7 +19,8 @@ from trialmri.fc.confounds import load_session_confounds
 from trialmri.fc.denoise import brain_series
 from trialmri.fc.strategy import DenoiseStrategy
 from trialmri.grids import Grid
-from trialmri.io import read_tsv, write_json, write_tsv
+from trialmri.io import write_json
+from trialmri.tables import read_tsv, write_tsv
 from trialmri.synth import bold
 from trialmri.synth.design import SEEDS, TARGETS
 from trialmri.templates import brain_box_mm, mni_on_grid

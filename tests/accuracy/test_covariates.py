@@ -15,7 +15,7 @@ import pytest
 from trialmri.cli import main
 from trialmri.fc.followup import fit_models
 from trialmri.lme.covariates import add_covariates, quantitative_names, resolve_covariates, with_covariates
-from trialmri.lme.design import build_design
+from trialmri.stats.formula import build_design
 from trialmri.lme.reml import fit_voxels
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "lme_covariates"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from trialmri.cli import main
-from trialmri.lme.design import build_design, parse_formula
+from trialmri.stats.formula import build_design, parse_formula
 from trialmri.lme import reml
 from trialmri.lme.reml import ALL_MISSING, CONSTANT, FITTED, SOME_MISSING, RandomInterceptModel, fit_voxels
 
@@ -207,7 +207,7 @@ def test_cli_writes_stats_volumes_residuals_and_fit_mask(tmp_path, nlme):
 def test_a_model_the_data_cannot_estimate_is_recorded_not_fitted(tmp_path):
     """Two subjects cannot estimate group*treatment+order: the program stops with the reason; the
     workflow's writer records it in the outputs (fitted false, reason) and draws it."""
-    from trialmri.lme.design import NotEstimable
+    from trialmri.stats.formula import NotEstimable
     from trialmri.lme.lme_files import NOT_ESTIMABLE, run_lme_files, write_not_estimable
     from trialmri.lme.plots import plot_not_estimable
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from trialmri.cli import main
-from trialmri.lme.design import NotEstimable, build_design
+from trialmri.stats.formula import NotEstimable, build_design
 from trialmri.stats.group_tests import fisher_r_to_z
 from trialmri.stats.roi_lme import fit_roi_lme
 from trialmri.stats.roi_lme_files import quantitative_columns

@@ -15,7 +15,7 @@ import pytest
 from scipy import stats
 
 from trialmri.lme import afni_commands as AFNI_LME
-from trialmri.lme.design import build_design
+from trialmri.stats.formula import build_design
 from trialmri.lme.reml import fit_voxels
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "lme"

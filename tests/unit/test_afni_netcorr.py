@@ -15,7 +15,7 @@ import pytest
 
 from trialmri.fc import afni_commands as AFNI
 from trialmri.fc.netcorr import netcc_table
-from trialmri.io import read_tsv
+from trialmri.tables import read_tsv
 
 # A 3-ROI network with labels 1, 2 and 7 and no label table, printed with 3dNetCorr.c's own formats
 # (afni/afni src/ptaylor/3dNetCorr.c: "# %d  # Number of network ROIs", "# WITH_ROI_LABELS",

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from trialmri.qc.arm_failures import whole_arm_failure
-from trialmri.qc.table import COLUMNS, qc_row
+from trialmri.tables import COLUMNS, qc_row
 
 SESSIONS = [("290", "ketamine"), ("290", "placebo"), ("047", "ketamine")]
 

@@ -299,7 +299,7 @@ def test_every_term_gets_its_clusters_in_one_table(tmp_path):
     term, with the columns of the term-of-interest table; that table itself is unchanged by the
     all-terms one; a model not fitted gives a header-only table with the reason."""
     from trialmri.clusters.cluster_files import apply_threshold, apply_threshold_terms
-    from trialmri.io import read_tsv
+    from trialmri.tables import read_tsv
 
     planted = {"group": ((-24.0, -6.0, -18.0), 12.0, +1), "treatment": ((30.0, 48.0, 12.0), 12.0, -1)}
     inputs = write_lme_stats(tmp_path, planted)

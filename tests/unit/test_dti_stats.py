@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from trialmri.stats.dti_table import analysis_table, participant_covariates
-from trialmri.stats.dti_tests import correlations, fit_models, group_ttests, table2
+from trialmri.dwi.dti_table import analysis_table, participant_covariates
+from trialmri.dwi.dti_tests import correlations, fit_models, group_ttests, table2
 from trialmri.stats.group_tests import independent_ttest, pearson
 from trialmri.stats.ols import fit_ols
 from trialmri.stats.winsorize import winsorize
@@ -217,7 +217,7 @@ def test_models_that_cannot_be_fitted_are_rows_with_their_reason():
 
 def test_rendered_table2_bolds_significant_p_and_gives_unfitted_models_their_reason():
     from trialmri.stats.group_tests import format_p
-    from trialmri.stats.table2_html import render_table2
+    from trialmri.dwi.table2_html import render_table2
 
     assert (format_p(0.0004), format_p(0.0346), format_p(float("nan"))) == ("< 0.001", "0.035", "n/a")
     rows = pd.DataFrame([

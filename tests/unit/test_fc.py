@@ -16,7 +16,8 @@ from trialmri.atlas import sphere_mask
 from trialmri.fc.netcorr import netcorr
 from trialmri.fc.seeds import count_in_mask, roi_label_map
 from trialmri.grids import Grid
-from trialmri.io import read_tsv, save_nifti, write_tsv
+from trialmri.io import save_nifti
+from trialmri.tables import read_tsv, write_tsv
 from trialmri.synth.design import SEEDS
 
 def pearson_reference(series: np.ndarray, data: np.ndarray) -> np.ndarray:

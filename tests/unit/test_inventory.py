@@ -3,7 +3,7 @@
 import pandas as pd
 
 from trialmri.inventory import mark_failed_checks
-from trialmri.qc.table import EXCLUSION_COLUMNS, failed_input_checks, session_failed
+from trialmri.tables import EXCLUSION_COLUMNS, failed_input_checks, session_failed
 
 STATUS = {sub: {"DWI pre": "present", "DWI post": "present", "T1w": "present",
                 "BOLD ketamine": "", "BOLD placebo": ""} for sub in ("01", "02", "03")}

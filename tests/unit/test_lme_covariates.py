@@ -18,7 +18,7 @@ from trialmri.fc.group_sessions import group_sessions, seed_table
 from trialmri.lme import afni_commands as AFNI_LME
 from trialmri.lme.covariates import (Covariate, add_covariates, dropped_message, quantitative_names,
                                      resolve_covariates, with_covariates)
-from trialmri.lme.design import build_design, design_rows
+from trialmri.stats.formula import build_design, design_rows
 
 # unbalanced on purpose: s3 has one row, so the mean over rows (3dLME's centre) differs from the
 # mean over subjects

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from trialmri.bids.scores import check_score_specs, labelled, load_scores, score_metadata, score_specs
-from trialmri.io import read_tsv, write_tsv
+from trialmri.tables import read_tsv, write_tsv
 
 
 def tsv(path, text):

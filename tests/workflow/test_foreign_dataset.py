@@ -14,7 +14,7 @@ import pytest
 from foreign_dataset import DTI_LABELS, RS_LABELS
 from helpers import digests
 
-from trialmri.io import read_tsv
+from trialmri.tables import read_tsv
 
 
 @pytest.fixture(scope="module")

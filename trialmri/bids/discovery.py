@@ -18,7 +18,7 @@ import pandas as pd
 from trialmri.bids.fieldmaps import find_reverse_b0s
 from trialmri.bids.file_index import FileIndex
 from trialmri.bids.phenotype import by_subject, load_participants
-from trialmri.qc.table import EXCLUSION_COLUMNS
+from trialmri.tables import EXCLUSION_COLUMNS
 
 @dataclass(frozen=True)
 class Exclusion:

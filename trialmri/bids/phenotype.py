@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from trialmri.io import read_tsv
+from trialmri.tables import read_tsv
 
 
 def load_participants(bids_dir) -> pd.DataFrame | None:

@@ -132,7 +132,7 @@ def _one_score(bids_dir, name: str, spec: dict, sessions):
     """``participant_id, session_id, <name>`` rows of one score."""
     import pandas as pd
 
-    from trialmri.io import read_tsv
+    from trialmri.tables import read_tsv
 
     if spec["table"] == SESSIONS:
         table, where = sessions, "sub-*_sessions.tsv"

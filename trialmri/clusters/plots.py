@@ -4,16 +4,13 @@ template, and the cluster list with MNI peaks and atlas labels — PNG."""
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import nibabel as nib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import nibabel as nib  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from trialmri.fc.qc_plots import save_figure  # noqa: E402
-from trialmri.lme.plots import signed_log_p  # noqa: E402
+from trialmri.figures import save_figure
+from trialmri.lme.plots import signed_log_p
 
 MAX_LISTED = 8
 
@@ -81,4 +78,5 @@ def plot_clusters(dseg_img, stats_img, volumes: list[dict], term: str, table: pd
             f"but no cluster of them reaches the {meta['min_voxels']} voxels that noise with the residuals' "
             f"smoothness\nreaches in {meta['alpha']:.0%} of simulations.")
         fig.text(0.5, 0.3, text if "reason" not in meta else head, ha="center", va="center", fontsize=11)
-    return str(save_figure(fig, out_png))
+    save_figure(fig, out_png)
+    return str(out_png)

@@ -7,16 +7,13 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-
-from trialmri.dwi.gradients import is_b0  # noqa: E402
-from trialmri.atomic import writing
+from trialmri.dwi.gradients import is_b0
+from trialmri.figures import DPI_CORRECTIONS, save_figure, signed
 
 OBJECT_FRACTION = 0.15  # of the 99th percentile of the mean b0: voxels above it are "object"
 N_SLICES = 5
@@ -24,11 +21,6 @@ COMPONENT_COLOURS = ("#d62728", "#2ca02c", "#1f77b4")  # x, y, z
 SERIES_STYLES = ("-", "--", ":", "-.")
 MOTION_COLUMNS = ("series", "volume", "bval", "trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z",
                   "eddy_offset_hz", "eddy_x_hz_per_mm", "eddy_y_hz_per_mm", "eddy_z_hz_per_mm", "outlier")
-
-
-def signed(value: float, spec: str = "g") -> str:
-    """``value`` formatted by ``spec`` with a typographic minus sign."""
-    return format(value, spec).replace("-", "−")
 
 
 def _object_mask(mean_b0: np.ndarray) -> np.ndarray:
@@ -125,9 +117,7 @@ def field_figure(field_hz: np.ndarray, before: dict[str, np.ndarray], after: dic
     caption = "susceptibility field and b0 pair before/after correction; black contour: object"
     fig.suptitle(f"{title}\n{caption}" if title else caption, color="white", fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.97))
-    with writing(out_png) as hidden:
-        fig.savefig(hidden, dpi=100, facecolor="black")
-    plt.close(fig)
+    save_figure(fig, out_png, dpi=DPI_CORRECTIONS, facecolor="black")
     return Path(out_png)
 
 
@@ -181,9 +171,7 @@ def motion_figure(params: pd.DataFrame, out_png, title: str = "") -> Path:
                f"{n_out} outlier volume{'s' * (n_out != 1)}")
     axes[0].set_title(f"{title}\n{caption}" if title else caption, fontsize=10)
     fig.tight_layout()
-    with writing(out_png) as hidden:
-        fig.savefig(hidden, dpi=100)
-    plt.close(fig)
+    save_figure(fig, out_png, dpi=DPI_CORRECTIONS)
     return Path(out_png)
 
 

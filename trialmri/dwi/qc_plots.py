@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import nibabel as nib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import nibabel as nib  # noqa: E402
-import numpy as np  # noqa: E402
-
-from trialmri.grids import Grid, resample, same_grid  # noqa: E402
-from trialmri.atomic import writing
+from trialmri.figures import DPI_SLICES, ROI_COLOURS, save_figure
+from trialmri.grids import Grid, resample, same_grid
 
 MD_RANGE = (0.0, 3.5e-3)  # mm²/s: tissue ~0.7-0.9e-3, free water 3.0e-3 at body temperature
 
@@ -50,9 +47,7 @@ def registration_overlay(fa_path, template_path, out_png, title: str = "") -> Pa
     fig.suptitle(f"{title}\nFA in template space; template edges: brain (red), white matter (blue)",
                  color="white", fontsize=10)
     fig.tight_layout()
-    with writing(out_png) as hidden:
-        fig.savefig(hidden, dpi=90, facecolor="black")
-    plt.close(fig)
+    save_figure(fig, out_png, dpi=DPI_SLICES, facecolor="black")
     return Path(out_png)
 
 
@@ -77,14 +72,8 @@ def md_histogram(md_dwi_path, mask_path, md_template_path, out_png, title: str =
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    with writing(out_png) as hidden:
-        fig.savefig(hidden, dpi=90)
-    plt.close(fig)
+    save_figure(fig, out_png, dpi=DPI_SLICES)
     return Path(out_png)
-
-
-ROI_COLOURS = ("#e03131", "#1971c2", "#f08c00", "#2f9e44", "#9c36b5", "#0c8599", "#e8590c",
-               "#5c940d", "#c2255c", "#3b5bdb")
 
 
 def roi_overlay(masks: dict[str, np.ndarray], affine: np.ndarray, template_path, out_png,
@@ -118,7 +107,5 @@ def roi_overlay(masks: dict[str, np.ndarray], affine: np.ndarray, template_path,
     fig.suptitle(title or "ROI masks on the template (the slices holding most of each ROI)",
                  color="white", fontsize=10)
     fig.tight_layout(rect=(0.12, 0, 1, 0.98))
-    with writing(out_png) as hidden:
-        fig.savefig(hidden, dpi=90, facecolor="black")
-    plt.close(fig)
+    save_figure(fig, out_png, dpi=DPI_SLICES, facecolor="black")
     return Path(out_png)

@@ -10,7 +10,8 @@ import pandas as pd
 from trialmri.dwi.gradients import read_fsl_gradients
 from trialmri.dwi.tensor import METRICS, TensorFit, fit_wls
 from trialmri.image_inputs import read_mask, read_series
-from trialmri.io import save_nifti, write_tsv
+from trialmri.io import save_nifti
+from trialmri.tables import write_tsv
 
 
 def load_dwi(dwi_path, bval_path, bvec_path):

@@ -53,7 +53,8 @@ import numpy as np
 import pandas as pd
 
 from trialmri.fc.netcorr import netcc_table
-from trialmri.io import save_nifti, write_tsv
+from trialmri.io import save_nifti
+from trialmri.tables import write_tsv
 from trialmri.shell_words import join_words
 
 NETWORK = 0  # our ROI maps are 3-D: one network, AFNI's sub-brick 000

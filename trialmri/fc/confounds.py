@@ -21,7 +21,7 @@ import pandas as pd
 
 from trialmri.fc import confound_columns
 from trialmri.fc.strategy import DenoiseStrategy
-from trialmri.io import read_tsv, write_tsv
+from trialmri.tables import read_tsv, write_tsv
 
 
 @dataclass

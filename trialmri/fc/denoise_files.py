@@ -16,7 +16,8 @@ from trialmri import __version__
 from trialmri.fc.confounds import load_session_confounds, too_few_volumes
 from trialmri.fc.denoise import brain_mask, brain_series, denoise_session, repetition_time
 from trialmri.fc.strategy import DenoiseStrategy
-from trialmri.io import save_nifti, write_tsv
+from trialmri.io import save_nifti
+from trialmri.tables import write_tsv
 
 
 def denoise_files(bold_path, strategy: DenoiseStrategy, out_bold, out_mask, out_censoring,

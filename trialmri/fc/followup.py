@@ -20,7 +20,7 @@ import pandas as pd
 
 from trialmri.bids.phenotype import by_subject, transformed_name  # noqa: F401 (scripts use it from here)
 from trialmri.fc.roi_values import roi_means
-from trialmri.lme.design import NotEstimable
+from trialmri.stats.formula import NotEstimable
 from trialmri.stats.group_tests import fisher_r_to_z, pearson
 from trialmri.stats.roi_lme import fit_roi_lme
 

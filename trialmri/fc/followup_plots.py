@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import textwrap
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from trialmri.stats.group_tests import p_phrase  # noqa: E402
-from trialmri.stats.scatter import GROUP_COLOURS, draw_change_scatter, save_figure  # noqa: E402
+from trialmri.stats.group_tests import p_phrase
+from trialmri.change_scatter import draw_change_scatter
+from trialmri.figures import DPI_PUBLICATION, GROUP_COLOURS, save_figure
 
 TREATMENT_COLOURS = ("#e8590c", "#868e96")  # active, placebo
 
@@ -45,7 +43,7 @@ def _empty(message: str, *paths):
     fig, ax = plt.subplots(figsize=(6.5, 2.2))
     ax.axis("off")
     ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True, fontsize=10)
-    return save_figure(fig, *paths)
+    return save_figure(fig, *paths, dpi=DPI_PUBLICATION)
 
 
 def term_text(anova: pd.DataFrame, term: str) -> str:
@@ -97,7 +95,7 @@ def fc_boxplots(fc: pd.DataFrame, panels: list[tuple[str, str]], titles: dict, s
         ax.spines[["top", "right"]].set_visible(False)
     fig.suptitle(suptitle, fontsize=11)
     fig.tight_layout()
-    return save_figure(fig, out_png, out_svg)
+    return save_figure(fig, out_png, out_svg, dpi=DPI_PUBLICATION)
 
 
 def change_scatters(changes: pd.DataFrame, panels: list[tuple], titles: dict, groups, out_png, out_svg, *,
@@ -119,4 +117,4 @@ def change_scatters(changes: pd.DataFrame, panels: list[tuple], titles: dict, gr
         ax.set_title(_wrap(titles[key]), fontsize=9)
     fig.suptitle(suptitle, fontsize=11)
     fig.tight_layout()
-    return save_figure(fig, out_png, out_svg)
+    return save_figure(fig, out_png, out_svg, dpi=DPI_PUBLICATION)

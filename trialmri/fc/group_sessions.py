@@ -20,7 +20,7 @@ import pandas as pd
 
 from trialmri.bids.phenotype import by_subject
 from trialmri.lme.covariates import as_covariates, subject_values
-from trialmri.lme.design import parse_formula
+from trialmri.stats.formula import parse_formula
 
 VARIABLES = ("group", "treatment", "order")
 SESSION_COLUMNS = ["subject", "session", *VARIABLES, "used", "reason"]  # covariates come before used

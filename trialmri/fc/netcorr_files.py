@@ -20,7 +20,8 @@ from trialmri.fc.denoise import masked_series
 from trialmri.fc.netcorr import NetCorr, netcc_table, netcorr
 from trialmri.errors import InputError
 from trialmri.image_inputs import read_labels, read_mask, read_series
-from trialmri.io import read_tsv, save_nifti, write_tsv
+from trialmri.io import save_nifti
+from trialmri.tables import read_tsv, write_tsv
 
 MIN_VOLUMES = 3  # a correlation of two points is always +-1
 

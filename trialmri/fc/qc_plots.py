@@ -5,21 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import nibabel as nib
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import nibabel as nib  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+from trialmri.figures import ROI_COLOURS, save_figure, signed
 
-from trialmri.dwi.correction_plots import signed  # noqa: E402
-from trialmri.dwi.qc_plots import ROI_COLOURS  # noqa: E402
-from trialmri.atomic import writing
-
-DPI = 110
 FD_COLUMNS = ("volume", "framewise_displacement", "std_dvars", "kept")
 
 
@@ -33,14 +27,6 @@ def parse_centres(centres_mm: str) -> list[tuple[float, float, float]]:
                 raise ValueError(f"centre {part.strip()!r} is not 'x,y,z' (mm)")
             centres.append(xyz)
     return centres
-
-
-def save_figure(fig, out_png, **kwargs) -> Path:
-    """Write ``fig`` as PNG at the QC figures' resolution (folders made) and close it."""
-    with writing(out_png) as hidden:
-        fig.savefig(hidden, dpi=DPI, **kwargs)
-    plt.close(fig)
-    return Path(out_png)
 
 
 def _mm(centre) -> str:
@@ -85,7 +71,7 @@ def plot_seed_rois(labels: np.ndarray, affine: np.ndarray, table: pd.DataFrame, 
     caption = "seed and control ROIs on the template (cuts through each ROI's first centre; + centres)"
     fig.suptitle(f"{title}\n{caption}" if title else caption, color="white", fontsize=10,
                  y=1.0 - 0.08 / fig.get_figheight(), va="top")
-    return save_figure(fig, out_png, facecolor="black")
+    return save_figure(fig, out_png, facecolor="black")[0]
 
 
 def plot_framewise_displacement(table: pd.DataFrame, fd_threshold_mm: float | None, tr_s: float, out_png,
@@ -149,7 +135,7 @@ def plot_framewise_displacement(table: pd.DataFrame, fd_threshold_mm: float | No
     caption = "framewise displacement and censored volumes"
     axes[0].set_title(f"{title}\n{caption}" if title else caption, fontsize=10)
     fig.tight_layout()
-    return save_figure(fig, out_png)
+    return save_figure(fig, out_png)[0]
 
 
 def plot_seed_map(z_img, template_img, centres_mm: list, out_png, title: str = "",
@@ -188,4 +174,4 @@ def plot_seed_map(z_img, template_img, centres_mm: list, out_png, title: str = "
     caption = (f"seed Fisher z map ({thr}, colour scale ±{vmax:.2f}); cut through {_mm(centres[0])}, "
                "green: seed centres")
     fig.suptitle(f"{title}\n{caption}" if title else caption, color="white", fontsize=10, y=0.985, va="top")
-    return save_figure(fig, out_png, facecolor="black")
+    return save_figure(fig, out_png, facecolor="black")[0]

@@ -10,7 +10,7 @@ Quantitative covariates are centred at their mean over the rows of the model's d
 row per map or observation, so a subject with two sessions counts twice): what 3dLME does with
 ``-qVars`` and no ``-qVarCenters`` (AFNI ``src/R_scripts/3dLME.R`` at commit 90ce18f, lines 1464-1466:
 ``scale(lop$dataStr[,lop$QV], center=TRUE, scale=F)``, ``dataStr`` the ``-dataTable`` rows).
-Categorical covariates are factors, coded as every factor is (``trialmri.lme.design``, contr.sum).
+Categorical covariates are factors, coded as every factor is (``trialmri.stats.formula``, contr.sum).
 A row whose subject has no value of a covariate leaves that model (counted, never imputed).
 """
 
@@ -43,7 +43,7 @@ def resolve_covariates(specs, participants: pd.DataFrame | None, where: str) -> 
     """The covariates of config ``where`` (its list) with their types, checked against
     participants.tsv (``None``: not read, e.g. when linting; an untyped column is then taken as
     quantitative). Errors name ``where``, the column and the fix."""
-    from trialmri.lme.design import _NAME
+    from trialmri.stats.formula import _NAME
 
     out: list[Covariate] = []
     for spec in specs or []:

@@ -3,15 +3,12 @@ slices), and the p-value histogram of every term (flat under the null) — PNG."
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import nibabel as nib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import nibabel as nib  # noqa: E402
-import numpy as np  # noqa: E402
-
-from trialmri.fc.qc_plots import save_figure  # noqa: E402
-from trialmri.lme.lme_files import stat_volume, term_sign  # noqa: E402
+from trialmri.figures import save_figure
+from trialmri.lme.lme_files import stat_volume, term_sign
 
 P_SHOWN = 0.005  # voxelwise threshold drawn (the study's cluster-forming p)
 
@@ -34,7 +31,8 @@ def plot_not_estimable(reason: str, out_png, title: str = "") -> str:
              ha="center", va="center", fontsize=10)
     if title:
         fig.suptitle(title, fontsize=10)
-    return str(save_figure(fig, out_png))
+    save_figure(fig, out_png)
+    return str(out_png)
 
 
 def plot_lme_overview(stats_img, volumes: list[dict], mask, template_img, term: str, out_png,
@@ -74,4 +72,5 @@ def plot_lme_overview(stats_img, volumes: list[dict], mask, template_img, term: 
     caption = (f"{term}: signed -log10 p (sign of the coefficient; p < {P_SHOWN} uncorrected shown)\n"
                "histograms: p of each term in the group mask (dashed: flat, as expected without effect)")
     fig.suptitle(f"{title}\n{caption}" if title else caption, fontsize=10, y=0.99, va="top")
-    return str(save_figure(fig, out_png))
+    save_figure(fig, out_png)
+    return str(out_png)

@@ -30,7 +30,7 @@ import numpy as np
 from scipy import linalg, special
 from threadpoolctl import threadpool_limits
 
-from trialmri.lme.design import Design, NotEstimable
+from trialmri.stats.formula import Design, NotEstimable
 from trialmri.lme.nlme_df import fixed_effect_df
 
 GRID = np.concatenate([[0.0], np.logspace(-4, 4, 25)])  # λ = σ_b²/σ²

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from trialmri.qc.table import session_failed
+from trialmri.tables import session_failed
 
 ARM_NAMES = {"dti": "DTI", "rsfmri": "rsfMRI"}
 # check name (trialmri.qc.inputs) -> the config keys that decide it, where a setting can fix it

@@ -21,7 +21,7 @@ from trialmri.fc.denoise import brain_mask, brain_series, repetition_time
 from trialmri.fc.strategy import DenoiseStrategy
 from trialmri.grids import same_grid
 from trialmri.qc.image_data import scan_data
-from trialmri.qc.table import COLUMNS, EXCLUSION_COLUMNS, INPUT_QC_STEP, qc_row
+from trialmri.tables import COLUMNS, EXCLUSION_COLUMNS, INPUT_QC_STEP, qc_row
 
 
 class _Rows:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from trialmri.qc.table import COLUMNS, qc_row
+from trialmri.tables import COLUMNS, qc_row
 
 DTI_PARTICIPANT_KEYS = ("group", "failed_trials", "treatment_resistance", "psychotropic_medication")
 RS_PARTICIPANT_KEYS = ("group", "infusion_order")

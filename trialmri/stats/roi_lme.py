@@ -3,7 +3,7 @@
 
 Model: y = Xβ + b[subject] + e, random intercept per subject, REML. statsmodels' ``MixedLM`` fits
 it (then Newton steps on the exact REML deviance until its gradient is ~0). Factors are sum-to-zero
-coded (``trialmri.lme.design``, R's ``contr.sum``; coefficients are named and valued as R's under
+coded (``trialmri.stats.formula``, R's ``contr.sum``; coefficients are named and valued as R's under
 that coding); Type III hypotheses are lmerTest's (``trialmri.stats.type3``), denominator df
 Satterthwaite's (``trialmri.stats.satterthwaite``). Estimated
 marginal means are emmeans' equal-weight means over the reference grid of the factors.
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from trialmri.lme.design import INTERCEPT, Design, NotEstimable, build_design, design_rows, parse_formula
+from trialmri.stats.formula import INTERCEPT, Design, NotEstimable, build_design, design_rows, parse_formula
 from trialmri.stats.type3 import type3_contrasts
 from trialmri.stats.satterthwaite import VarianceModel, contrast_df, f_test, variance_model
 

@@ -23,7 +23,8 @@ import pandas as pd
 
 from trialmri import __version__
 from trialmri.errors import InputError
-from trialmri.io import write_json, write_tsv
+from trialmri.io import write_json
+from trialmri.tables import write_tsv
 from trialmri.stats.roi_lme import RoiLmeFit, fit_roi_lme, split_formula
 from trialmri.table_inputs import read_table as read_text_table
 
@@ -41,7 +42,7 @@ def output_paths(out) -> dict[str, Path]:
 
 def quantitative_columns(table: pd.DataFrame, formula: str, factors=()) -> list[str]:
     """Model variables whose every non-missing value is a number, except those in ``factors``."""
-    from trialmri.lme.design import parse_formula
+    from trialmri.stats.formula import parse_formula
 
     variables = {v for term in parse_formula(split_formula(formula)[1]) for v in term}
     out = []

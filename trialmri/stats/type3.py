@@ -18,7 +18,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from trialmri.lme.design import INTERCEPT, Design, parse_formula
+from trialmri.stats.formula import INTERCEPT, Design, parse_formula
 
 
 def _block(values: pd.Series, name: str, levels: list[str] | None, all_levels: bool, center: float):

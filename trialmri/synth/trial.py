@@ -26,7 +26,8 @@ from trialmri import __version__, transforms
 from trialmri.atlas import roi_mask
 from trialmri.bids.naming import BIDS_VERSION, bids_path
 from trialmri.grids import Grid
-from trialmri.io import save_nifti, write_json, write_text, write_tsv
+from trialmri.io import save_nifti, write_json, write_text
+from trialmri.tables import write_tsv
 from trialmri.synth import bold, design, dwi
 from trialmri.synth.presets import BRAIN_CENTRE_MNI, Distortions, Preset, get_preset
 from trialmri.templates import TEMPLATE_NAME, brain_box_mm, mni_1mm, mni_grid, mni_on_grid

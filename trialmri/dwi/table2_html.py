@@ -19,7 +19,7 @@ max-width:70em;white-space:normal}"""
 
 def render_table2(table: pd.DataFrame, roi_labels: dict[str, str], outcome_labels: dict[str, str],
                   model_labels: dict[str, str], caption: str, alpha: float = 0.05) -> str:
-    """HTML of Table 2 (rows of :func:`trialmri.stats.dti_tests.table2`). p < ``alpha`` in bold."""
+    """HTML of Table 2 (rows of :func:`trialmri.dwi.dti_tests.table2`). p < ``alpha`` in bold."""
     models = list(dict.fromkeys(table["model"]))
     head = ["<th class=l>ROI</th><th class=l>Outcome</th>"]
     head += [f"<th colspan=3>{html.escape(model_labels.get(m, m))}</th>" for m in models]

@@ -5,18 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from trialmri.stats.group_tests import p_phrase, pearson  # noqa: E402
-from trialmri.atomic import writing
-
-GROUP_COLOURS = ("#c2255c", "#1971c2", "#2b8a3e", "#e67700")  # first group first
+from trialmri.stats.group_tests import p_phrase, pearson
+from trialmri.figures import DPI_PUBLICATION, GROUP_COLOURS, save_figure
 
 
 def fit_band(x: np.ndarray, y: np.ndarray, grid: np.ndarray, level: float = 0.95):
@@ -52,17 +47,6 @@ def draw_change_scatter(ax, frame: pd.DataFrame, order, *, x: str, y: str, group
     ax.spines[["top", "right"]].set_visible(False)
 
 
-def save_figure(fig, *paths) -> tuple[Path, ...]:
-    """Save ``fig`` to each path (PNG at 150 dpi, SVG), creating folders, and close it."""
-    out = []
-    for path in paths:
-        with writing(path) as hidden:
-            fig.savefig(hidden, dpi=150)
-        out.append(Path(path))
-    plt.close(fig)
-    return tuple(out)
-
-
 def change_scatter(frame: pd.DataFrame, order, out_png, out_svg, *, title: str, xlabel: str,
                    ylabel: str, x: str = "delta_md", y: str = "delta_score",
                    group: str = "group_label") -> tuple[Path, Path]:
@@ -73,4 +57,4 @@ def change_scatter(frame: pd.DataFrame, order, out_png, out_svg, *, title: str, 
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=11)
     fig.tight_layout()
-    return save_figure(fig, out_png, out_svg)
+    return save_figure(fig, out_png, out_svg, dpi=DPI_PUBLICATION)

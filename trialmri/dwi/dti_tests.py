@@ -1,5 +1,5 @@
 """The DTI arm's tests (study 003): t-tests, OLS per ROI x outcome with sensitivity models,
-Table 2 and per-group correlations, all on the analysis table of :mod:`trialmri.stats.dti_table`.
+Table 2 and per-group correlations, all on the analysis table of :mod:`trialmri.dwi.dti_table`.
 
 Model variables are columns of a per-ROI, per-outcome frame: ``delta_score`` (Δ outcome, pre −
 post), ``delta_md`` (the ΔMD column chosen in config, raw or Winsorized), ``group`` (1 treatment,

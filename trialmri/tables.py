@@ -1,10 +1,36 @@
-"""The one row shape of every QC table (subject, session, file, check, status, message), the
-exclusions table's columns, and which subjects and sessions the input checks failed."""
+"""Tables as BIDS tools write them (tab-separated, ``n/a`` for missing, labels as text), the one row
+shape of every QC table, and the exclusions table: who or what was left out of an analysis, and why.
+
+Ground floor: used by every layer, uses nothing of trialmri's but :mod:`trialmri.atomic`; no nibabel."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
+from trialmri.atomic import writing
+
+# Columns that hold subject and session labels: always text (``001`` and ``290`` are labels, not numbers).
+LABEL_COLUMNS = ("participant_id", "session_id", "subject", "session")
+
+
+def write_tsv(path, table: pd.DataFrame) -> Path:
+    """Tab-separated, ``n/a`` for missing values, no index (the BIDS tabular format)."""
+    path = Path(path)
+    with writing(path) as hidden:
+        table.to_csv(hidden, sep="\t", index=False, na_rep="n/a", lineterminator="\n")
+    return path
+
+
+def read_tsv(path, text: bool = False) -> pd.DataFrame:
+    """A BIDS TSV with ``n/a`` read as missing; labels (:data:`LABEL_COLUMNS`) stay strings, and
+    with ``text`` every column does (participants.tsv: group values are text, ``1`` included)."""
+    return pd.read_csv(path, sep="\t", na_values=["n/a"], keep_default_na=False,
+                       dtype=str if text else dict.fromkeys(LABEL_COLUMNS, str))
+
+
+# The QC tables: one row per check of one file.
 COLUMNS = ["subject", "session", "file", "check", "status", "message"]
 NO_SESSION = "n/a"  # the session of a file that belongs to none (the T1w, participants.tsv)
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from trialmri.bids.phenotype import by_subject, labels
-from trialmri.qc.table import EXCLUSION_COLUMNS
+from trialmri.tables import EXCLUSION_COLUMNS
 from trialmri.stats.winsorize import winsorize
 
 STEP = "dti_group"
