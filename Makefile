@@ -72,3 +72,4 @@ clean-demo:
 lint: $(STAMP)
 	$(BIN)/snakemake --lint
 	$(BIN)/snakefmt --check .
+	$(BIN)/lint-imports --no-cache  # the package's layers (.importlinter, CONTRIBUTING.md)

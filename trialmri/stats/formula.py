@@ -138,6 +138,23 @@ def design_rows(design: Design, table: pd.DataFrame) -> np.ndarray:
     return _columns(table, parse_formula(design.formula), design.levels, design.centers)[0]
 
 
+def _check_margins(terms: list[tuple[str, ...]], quantitative, formula: str) -> None:
+    """Refuse a formula R would code otherwise: in a term, R codes a factor by sum-to-zero columns
+    only when the term without that factor is in the model (the intercept is the empty term), and by
+    one indicator column per level when it is not (``a:b`` without ``b``, ``a + a:x``); trialmri
+    codes every factor by sum-to-zero columns, so it takes hierarchical formulas only."""
+    present = {frozenset(t) for t in terms} | {frozenset()}
+    for term in terms:
+        for v in term:
+            margin = frozenset(term) - {v}
+            if v not in quantitative and margin not in present:
+                missing = ":".join(u for u in term if u != v)
+                raise ValueError(
+                    f"formula {formula!r}: the term {':'.join(term)} comes without {missing}, so R (and "
+                    f"3dLME) would code {v!r} there by one indicator column per level, which trialmri "
+                    f"does not; add {missing} to the formula (e.g. write {'*'.join(term)!r})")
+
+
 def build_design(table: pd.DataFrame, formula: str, quantitative=(), centers=None) -> Design:
     """Design matrix of ``formula`` over ``table``; variables in ``quantitative`` are covariates,
     every other variable is a factor (as 3dLME's ``-qVars``). ``centers``: quantitative variable ->
@@ -148,6 +165,7 @@ def build_design(table: pd.DataFrame, formula: str, quantitative=(), centers=Non
     if missing:
         raise ValueError(f"formula {formula!r} names {', '.join(missing)}, not a column of the data "
                          f"table (columns: {', '.join(map(str, table.columns))})")
+    _check_margins(terms, quantitative, formula)
     levels: dict[str, list[str]] = {}
     for v in variables:
         col = table[v]
