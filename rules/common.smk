@@ -615,12 +615,11 @@ def rs_group_targets(*paths):
 def followup_lme_outputs(name, subcategory, caption):
     """The three tables of an ROI mixed model (``desc-<name>_lme``), the ANOVA in the report."""
     return {
-        "anova": report(
+        "anova": followup_report(
             rs_group_file(f"desc-{name}_lme.tsv"),
-            caption=f"../report/{caption}",
-            category="rsfMRI ROI follow-ups",
-            subcategory=subcategory,
-            labels={"table": "mixed model (Type III, Satterthwaite)"},
+            caption,
+            subcategory,
+            table="mixed model (Type III, Satterthwaite)",
         ),
         "coefficients": rs_group_file(f"desc-{name}_lme_coefficients.tsv"),
         "emmeans": rs_group_file(f"desc-{name}_lme_emmeans.tsv"),
@@ -630,12 +629,11 @@ def followup_lme_outputs(name, subcategory, caption):
 def followup_figure(key, figure, subcategory, caption):
     """``<key>_png`` (in the report) and ``<key>_svg`` of one follow-up figure."""
     return {
-        f"{key}_png": report(
+        f"{key}_png": followup_report(
             rs_group_file(f"figures/desc-{figure}.png"),
-            caption=f"../report/{caption}",
-            category="rsfMRI ROI follow-ups",
-            subcategory=subcategory,
-            labels={"figure": figure},
+            caption,
+            subcategory,
+            figure=figure,
         ),
         f"{key}_svg": rs_group_file(f"figures/desc-{figure}.svg"),
     }
@@ -717,3 +715,105 @@ RS_GROUP_COVARIATES = rs_covariates(
 RS_FOLLOWUP_COVARIATES = rs_covariates(
     "rsfmri.followup.covariates", RS_FOLLOWUP["covariates"]
 )
+
+
+# --- short rules: a report entry, a job's log and benchmark names ------------------------------
+# A rule's tail is `log: logs(rule, NAME)`, `benchmark: benchmarks(rule, NAME)` and
+# `resources: **rule_resources(key)`, with NAME one of these (the job's wildcards in the file name):
+SESSION_JOB = "sub-{subject}_ses-{session}"
+SUBJECT_JOB = "sub-{subject}"
+SEED_JOB = "roi-{seed}"
+GROUP_JOB = "group"
+
+
+def in_report(path, caption, category, subcategory=None, **labels):
+    """``path`` as an entry of the Snakemake report: caption report/<caption> (reST), category and
+    subcategory (the report's menu), ``labels`` (the columns of the report's table, in order;
+    none: Snakemake's default, the file name)."""
+    return report(
+        path,
+        caption=f"../report/{caption}",
+        category=category,
+        subcategory=subcategory,
+        labels=labels or None,
+    )
+
+
+def session_report(desc, caption, category, subcategory, **labels):
+    """A session's QC figure (figures/sub-X_ses-Y_desc-<desc>_qc.png) in the report, labelled by
+    subject and session, then ``labels``."""
+    path = subject_file("qc", ".png", datatype="figures", ses="{session}", desc=desc)
+    return in_report(
+        path,
+        caption,
+        category,
+        subcategory,
+        subject="{subject}",
+        session="{session}",
+        **labels,
+    )
+
+
+def dti_group_report(name, caption, subcategory="Tables"):
+    """A group-level DTI table (output_dir/group/dti/<name>) in the report's DTI group category."""
+    return in_report(dti_group_file(name), caption, "DTI group", subcategory)
+
+
+def rs_group_report(
+    name, caption, subcategory, category="rsfMRI group level", **labels
+):
+    """A group-level rsfMRI output (output_dir/group/rsfmri/<name>) in the report."""
+    return in_report(rs_group_file(name), caption, category, subcategory, **labels)
+
+
+def followup_report(path, caption, subcategory, **labels):
+    """An ROI follow-up output (table, figure) in the report's rsfMRI ROI follow-ups."""
+    return in_report(path, caption, "rsfMRI ROI follow-ups", subcategory, **labels)
+
+
+# --- helpers of single rules (rules/*.smk keep rules only: snakemake --lint) --------------------
+def anat_xfm(ext):
+    """The subject's T1w -> template transform: ANTs affine (.mat) or SyN warp (.nii.gz)."""
+    return subject_file(
+        "xfm", ext, datatype="anat", to=DTI_SPACE, mode="image", **{"from": "T1w"}
+    )
+
+
+def fsl_applywarp(param):
+    """FSL: the applywarp command of map ``param`` (md, fa) into the template (params function);
+    the post session's flirt matrix goes in as --premat."""
+    return lambda wildcards, input, output: FSL.applywarp(
+        getattr(input, param),
+        input.warp,
+        getattr(output, param),
+        DTI_RES,
+        input.get("premat"),
+    )
+
+
+def fsl_warp_sidecar(wildcards, input):
+    """FSL: the warped maps' JSON sidecar (one line, written by echo)."""
+    return FSL.sidecar_json(config["containers"]["fsl"], input)
+
+
+def dti_roi_report(path):
+    """An output of make_dti_rois (voxel counts, figure) in the report's DTI group ROIs."""
+    return in_report(path, "dti_rois.rst", "DTI group", "ROIs")
+
+
+def seeds_report(path):
+    """An output of make_seed_rois (ROI table, figure) in the report's rsfMRI seeds."""
+    return in_report(path, "rs_seeds.rst", "rsfMRI subject level", "seeds")
+
+
+def clusters_report(path, caption, seed="{seed}", **labels):
+    """A cluster output (table, figure, summary) in the report's rsfMRI group level clusters,
+    labelled by seed (a seed's job: its wildcard), then ``labels``."""
+    return in_report(
+        path, caption, "rsfMRI group level", "clusters", seed=seed, **labels
+    )
+
+
+def session_outlier_tables(wildcards):
+    """Every DTI session's outlier-slice table, in dti_session_keys() order."""
+    return dti_session_targets(rules.correct_dwi.output.outliers)

@@ -1,5 +1,6 @@
 # DTI arm, subject level: series -> mask and mean b0 -> tensor -> registration -> MD in MNI.
-# Engines per step from config dti.engines; both variants of a rule share its name and outputs.
+# Engines per step from config dti.engines; both variants of a rule share its name, its inputs and
+# outputs (the dicts below), and differ in the command.
 rule write_template:
     output:
         t1w=deriv(f"templates/tpl-{NATIVE_SPACE}_res-{DTI_RES}_T1w.nii.gz"),
@@ -26,9 +27,9 @@ rule compute_dwi_reference:
         b0=dwi_file("dwiref", ".nii.gz", space="dwi", desc="meanb0"),
         mask=dwi_file("mask", ".nii.gz", space="dwi", desc="brain"),
     log:
-        logs("compute_dwi_reference", "sub-{subject}_ses-{session}"),
+        logs("compute_dwi_reference", SESSION_JOB),
     benchmark:
-        benchmarks("compute_dwi_reference", "sub-{subject}_ses-{session}")
+        benchmarks("compute_dwi_reference", SESSION_JOB)
     group:
         "subject"
     conda:
@@ -39,24 +40,31 @@ rule compute_dwi_reference:
         "../scripts/compute_dwi_reference.py"
 
 
+# the tensor fit of either engine: the corrected series and mask -> MD, FA, AD, RD in DWI space
+TENSOR_INPUTS = {
+    "dwi": rules.correct_dwi.output.dwi,
+    "bval": rules.correct_dwi.output.bval,
+    "bvec": rules.correct_dwi.output.bvec,
+    "mask": rules.compute_dwi_reference.output.mask,
+}
+TENSOR_MAPS = {
+    p: dwi_file("dwimap", ".nii.gz", space="dwi", param=p)
+    for p in ("md", "fa", "ad", "rd")
+}
+
+
 if DTI_ENGINES["tensor"] == "native":
 
     rule fit_tensor:
         input:
-            dwi=rules.correct_dwi.output.dwi,
-            bval=rules.correct_dwi.output.bval,
-            bvec=rules.correct_dwi.output.bvec,
-            mask=rules.compute_dwi_reference.output.mask,
+            **TENSOR_INPUTS,
         output:
-            md=dwi_file("dwimap", ".nii.gz", space="dwi", param="md"),
-            fa=dwi_file("dwimap", ".nii.gz", space="dwi", param="fa"),
-            ad=dwi_file("dwimap", ".nii.gz", space="dwi", param="ad"),
-            rd=dwi_file("dwimap", ".nii.gz", space="dwi", param="rd"),
+            **TENSOR_MAPS,
             qc=dwi_file("qc", ".tsv", desc="tensor"),
         log:
-            logs("fit_tensor", "sub-{subject}_ses-{session}"),
+            logs("fit_tensor", SESSION_JOB),
         benchmark:
-            benchmarks("fit_tensor", "sub-{subject}_ses-{session}")
+            benchmarks("fit_tensor", SESSION_JOB)
         group:
             "subject"
         conda:
@@ -70,19 +78,13 @@ else:
 
     rule fit_tensor:
         input:
-            dwi=rules.correct_dwi.output.dwi,
-            bval=rules.correct_dwi.output.bval,
-            bvec=rules.correct_dwi.output.bvec,
-            mask=rules.compute_dwi_reference.output.mask,
+            **TENSOR_INPUTS,
         output:
-            md=dwi_file("dwimap", ".nii.gz", space="dwi", param="md"),
-            fa=dwi_file("dwimap", ".nii.gz", space="dwi", param="fa"),
-            ad=dwi_file("dwimap", ".nii.gz", space="dwi", param="ad"),
-            rd=dwi_file("dwimap", ".nii.gz", space="dwi", param="rd"),
+            **TENSOR_MAPS,
         log:
-            logs("fit_tensor", "sub-{subject}_ses-{session}"),
+            logs("fit_tensor", SESSION_JOB),
         benchmark:
-            benchmarks("fit_tensor", "sub-{subject}_ses-{session}")
+            benchmarks("fit_tensor", SESSION_JOB)
         group:
             "subject"
         container:
@@ -97,6 +99,41 @@ else:
             f"({FSL_TENSOR}) > {{log:q}} 2>&1"
 
 
+FA_TO_TEMPLATE = {"to": DTI_SPACE, "mode": "image", "from": "dwi"}  # FSL: the pre FA's
+# a session's QC figures in the report: registration overlay, MD histogram
+DTI_QC_FIGURES = {
+    "overlay": session_report(
+        "registration",
+        "dti_registration.rst",
+        "DTI subject level",
+        "registration to MNI",
+        figure="FA + template edges",
+    ),
+    "histogram": session_report(
+        "mdhistogram",
+        "dti_md_histogram.rst",
+        "DTI subject level",
+        "MD histograms",
+        figure="MD histogram",
+    ),
+}
+# both engines: the post session's rigid onto the pre session, and the maps in the template
+SESSION_XFM = subject_file(
+    "xfm",
+    ".mat",
+    datatype="dwi",
+    ses=DTI_POST,
+    to=DTI_PRE,
+    mode="image",
+    **{"from": "dwi"},
+)
+WARPED_MAPS = {
+    "md": dwi_file("dwimap", ".nii.gz", space=DTI_SPACE, res=DTI_RES, param="md"),
+    "fa": dwi_file("dwimap", ".nii.gz", space=DTI_SPACE, res=DTI_RES, param="fa"),
+    "sidecar": dwi_file("dwimap", ".json", space=DTI_SPACE, res=DTI_RES, param="md"),
+}
+
+
 if DTI_ENGINES["registration"] == "native":
 
     rule register_sessions:
@@ -104,19 +141,11 @@ if DTI_ENGINES["registration"] == "native":
             fixed=session_image(DTI_PRE, rules.compute_dwi_reference.output.b0),
             moving=session_image(DTI_POST, rules.compute_dwi_reference.output.b0),
         output:
-            xfm=subject_file(
-                "xfm",
-                ".mat",
-                datatype="dwi",
-                ses=DTI_POST,
-                to=DTI_PRE,
-                mode="image",
-                **{"from": "dwi"},
-            ),
+            xfm=SESSION_XFM,
         log:
-            logs("register_sessions", "sub-{subject}"),
+            logs("register_sessions", SUBJECT_JOB),
         benchmark:
-            benchmarks("register_sessions", "sub-{subject}")
+            benchmarks("register_sessions", SUBJECT_JOB)
         group:
             "subject"
         conda:
@@ -133,9 +162,9 @@ if DTI_ENGINES["registration"] == "native":
         output:
             xfm=dwi_pre_file("xfm", ".mat", to="T1w", mode="image", **{"from": "dwi"}),
         log:
-            logs("register_dwi_to_t1w", "sub-{subject}"),
+            logs("register_dwi_to_t1w", SUBJECT_JOB),
         benchmark:
-            benchmarks("register_dwi_to_t1w", "sub-{subject}")
+            benchmarks("register_dwi_to_t1w", SUBJECT_JOB)
         group:
             "subject"
         conda:
@@ -145,6 +174,12 @@ if DTI_ENGINES["registration"] == "native":
         script:
             "../scripts/register_rigid.py"
 
+    T1W_TO_TEMPLATE = {
+        "affine": anat_xfm(".mat"),
+        "warp": anat_xfm(".nii.gz"),
+        "brain": subject_file("T1w", ".nii.gz", datatype="anat", desc="brain"),
+    }
+
     rule register_t1w_to_template:
         input:
             t1w=lambda wildcards: INVENTORY.t1w[wildcards.subject],
@@ -152,27 +187,11 @@ if DTI_ENGINES["registration"] == "native":
             dwi_mask=session_image(DTI_PRE, rules.compute_dwi_reference.output.mask),
             dwi_to_t1w=rules.register_dwi_to_t1w.output.xfm,
         output:
-            affine=subject_file(
-                "xfm",
-                ".mat",
-                datatype="anat",
-                to=DTI_SPACE,
-                mode="image",
-                **{"from": "T1w"},
-            ),
-            warp=subject_file(
-                "xfm",
-                ".nii.gz",
-                datatype="anat",
-                to=DTI_SPACE,
-                mode="image",
-                **{"from": "T1w"},
-            ),
-            brain=subject_file("T1w", ".nii.gz", datatype="anat", desc="brain"),
+            **T1W_TO_TEMPLATE,
         log:
-            logs("register_t1w_to_template", "sub-{subject}"),
+            logs("register_t1w_to_template", SUBJECT_JOB),
         benchmark:
-            benchmarks("register_t1w_to_template", "sub-{subject}")
+            benchmarks("register_t1w_to_template", SUBJECT_JOB)
         group:
             "subject"
         conda:
@@ -192,15 +211,11 @@ if DTI_ENGINES["registration"] == "native":
             mask=rules.compute_dwi_reference.output.mask,
             template=rules.write_template.output.t1w,
         output:
-            md=dwi_file("dwimap", ".nii.gz", space=DTI_SPACE, res=DTI_RES, param="md"),
-            fa=dwi_file("dwimap", ".nii.gz", space=DTI_SPACE, res=DTI_RES, param="fa"),
-            sidecar=dwi_file(
-                "dwimap", ".json", space=DTI_SPACE, res=DTI_RES, param="md"
-            ),
+            **WARPED_MAPS,
         log:
-            logs("warp_dti_to_template", "sub-{subject}_ses-{session}"),
+            logs("warp_dti_to_template", SESSION_JOB),
         benchmark:
-            benchmarks("warp_dti_to_template", "sub-{subject}_ses-{session}")
+            benchmarks("warp_dti_to_template", SESSION_JOB)
         group:
             "subject"
         conda:
@@ -217,19 +232,11 @@ else:
             fixed=session_image(DTI_PRE, rules.fit_tensor.output.fa),
             moving=session_image(DTI_POST, rules.fit_tensor.output.fa),
         output:
-            xfm=subject_file(
-                "xfm",
-                ".mat",
-                datatype="dwi",
-                ses=DTI_POST,
-                to=DTI_PRE,
-                mode="image",
-                **{"from": "dwi"},
-            ),
+            xfm=SESSION_XFM,
         log:
-            logs("register_sessions", "sub-{subject}"),
+            logs("register_sessions", SUBJECT_JOB),
         benchmark:
-            benchmarks("register_sessions", "sub-{subject}")
+            benchmarks("register_sessions", SUBJECT_JOB)
         group:
             "subject"
         container:
@@ -237,24 +244,18 @@ else:
         resources:
             **rule_resources("register_sessions_fsl"),
         shell:
-            "("
-            + FSL.flirt_rigid("{input.moving}", "{input.fixed}", "{output.xfm}")
-            + ") > {log:q} 2>&1"
+            f"({FSL_FLIRT}) > {{log:q}} 2>&1"
 
     rule register_fa_to_template:
         input:
             fa=session_image(DTI_PRE, rules.fit_tensor.output.fa),
         output:
-            affine=dwi_pre_file(
-                "xfm", ".mat", to=DTI_SPACE, mode="image", **{"from": "dwi"}
-            ),
-            warp=dwi_pre_file(
-                "xfm", "_warp.nii.gz", to=DTI_SPACE, mode="image", **{"from": "dwi"}
-            ),
+            affine=dwi_pre_file("xfm", ".mat", **FA_TO_TEMPLATE),
+            warp=dwi_pre_file("xfm", "_warp.nii.gz", **FA_TO_TEMPLATE),
         log:
-            logs("register_fa_to_template", "sub-{subject}"),
+            logs("register_fa_to_template", SUBJECT_JOB),
         benchmark:
-            benchmarks("register_fa_to_template", "sub-{subject}")
+            benchmarks("register_fa_to_template", SUBJECT_JOB)
         group:
             "subject"
         container:
@@ -273,15 +274,11 @@ else:
             fa=rules.fit_tensor.output.fa,
             warp=rules.register_fa_to_template.output.warp,
         output:
-            md=dwi_file("dwimap", ".nii.gz", space=DTI_SPACE, res=DTI_RES, param="md"),
-            fa=dwi_file("dwimap", ".nii.gz", space=DTI_SPACE, res=DTI_RES, param="fa"),
-            sidecar=dwi_file(
-                "dwimap", ".json", space=DTI_SPACE, res=DTI_RES, param="md"
-            ),
+            **WARPED_MAPS,
         log:
-            logs("warp_dti_to_template", "sub-{subject}_ses-{session}"),
+            logs("warp_dti_to_template", SESSION_JOB),
         benchmark:
-            benchmarks("warp_dti_to_template", "sub-{subject}_ses-{session}")
+            benchmarks("warp_dti_to_template", SESSION_JOB)
         group:
             "subject"
         container:
@@ -289,15 +286,9 @@ else:
         resources:
             **rule_resources("warp_dti_to_template_fsl"),
         params:
-            md=lambda wildcards, input, output: FSL.applywarp(
-                input.md, input.warp, output.md, DTI_RES, input.get("premat")
-            ),
-            fa=lambda wildcards, input, output: FSL.applywarp(
-                input.fa, input.warp, output.fa, DTI_RES, input.get("premat")
-            ),
-            sidecar=lambda wildcards, input: FSL.sidecar_json(
-                config["containers"]["fsl"], input
-            ),
+            md=fsl_applywarp("md"),
+            fa=fsl_applywarp("fa"),
+            sidecar=fsl_warp_sidecar,
         shell:
             "({params.md} && {params.fa} && echo {params.sidecar:q} > {output.sidecar:q}) > {log:q} 2>&1"
 
@@ -310,36 +301,11 @@ rule plot_dti_qc:
         mask=rules.compute_dwi_reference.output.mask,
         template=rules.write_template.output.t1w,
     output:
-        overlay=report(
-            subject_file(
-                "qc", ".png", datatype="figures", ses="{session}", desc="registration"
-            ),
-            caption="../report/dti_registration.rst",
-            category="DTI subject level",
-            subcategory="registration to MNI",
-            labels={
-                "subject": "{subject}",
-                "session": "{session}",
-                "figure": "FA + template edges",
-            },
-        ),
-        histogram=report(
-            subject_file(
-                "qc", ".png", datatype="figures", ses="{session}", desc="mdhistogram"
-            ),
-            caption="../report/dti_md_histogram.rst",
-            category="DTI subject level",
-            subcategory="MD histograms",
-            labels={
-                "subject": "{subject}",
-                "session": "{session}",
-                "figure": "MD histogram",
-            },
-        ),
+        **DTI_QC_FIGURES,
     log:
-        logs("plot_dti_qc", "sub-{subject}_ses-{session}"),
+        logs("plot_dti_qc", SESSION_JOB),
     benchmark:
-        benchmarks("plot_dti_qc", "sub-{subject}_ses-{session}")
+        benchmarks("plot_dti_qc", SESSION_JOB)
     group:
         "subject"
     conda:

@@ -10,18 +10,8 @@ rule make_dti_rois:
         masks=expand(
             deriv(f"rois/{DTI_GRID}_desc-{{roi}}_mask.nii.gz"), roi=list(DTI_ROIS)
         ),
-        counts=report(
-            deriv(f"rois/{DTI_GRID}_rois.tsv"),
-            caption="../report/dti_rois.rst",
-            category="DTI group",
-            subcategory="ROIs",
-        ),
-        figure=report(
-            deriv(f"figures/{DTI_GRID}_desc-rois_qc.png"),
-            caption="../report/dti_rois.rst",
-            category="DTI group",
-            subcategory="ROIs",
-        ),
+        counts=dti_roi_report(deriv(f"rois/{DTI_GRID}_rois.tsv")),
+        figure=dti_roi_report(deriv(f"figures/{DTI_GRID}_desc-rois_qc.png")),
     log:
         logs("make_dti_rois", DTI_GRID),
     benchmark:
@@ -43,9 +33,9 @@ rule extract_roi_md:
     output:
         table=dti_group_file("roi_md.tsv"),
     log:
-        logs("extract_roi_md", "group"),
+        logs("extract_roi_md", GROUP_JOB),
     benchmark:
-        benchmarks("extract_roi_md", "group")
+        benchmarks("extract_roi_md", GROUP_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:
@@ -57,34 +47,20 @@ rule extract_roi_md:
         "../scripts/extract_roi_md.py"
 
 
+# long rule: the analysis table takes seven settings (subjects, sessions, groups, columns, statistics)
 rule build_dti_table:
     input:
         roi_md=rules.extract_roi_md.output.table,
         participants=participants_table(),
         scores=rules.collect_scores.output.table,
     output:
-        table=report(
-            dti_group_file("analysis_table.tsv"),
-            caption="../report/dti_analysis_table.rst",
-            category="DTI group",
-            subcategory="Tables",
-        ),
-        winsorizing=report(
-            dti_group_file("winsorizing.tsv"),
-            caption="../report/dti_winsorizing.rst",
-            category="DTI group",
-            subcategory="Tables",
-        ),
-        exclusions=report(
-            dti_group_file("exclusions.tsv"),
-            caption="../report/dti_exclusions.rst",
-            category="DTI group",
-            subcategory="Tables",
-        ),
+        table=dti_group_report("analysis_table.tsv", "dti_analysis_table.rst"),
+        winsorizing=dti_group_report("winsorizing.tsv", "dti_winsorizing.rst"),
+        exclusions=dti_group_report("exclusions.tsv", "dti_exclusions.rst"),
     log:
-        logs("build_dti_table", "group"),
+        logs("build_dti_table", GROUP_JOB),
     benchmark:
-        benchmarks("build_dti_table", "group")
+        benchmarks("build_dti_table", GROUP_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:
@@ -105,16 +81,11 @@ rule test_dti_groups:
     input:
         table=rules.build_dti_table.output.table,
     output:
-        ttests=report(
-            dti_group_file("ttests.tsv"),
-            caption="../report/dti_ttests.rst",
-            category="DTI group",
-            subcategory="Tables",
-        ),
+        ttests=dti_group_report("ttests.tsv", "dti_ttests.rst"),
     log:
-        logs("test_dti_groups", "group"),
+        logs("test_dti_groups", GROUP_JOB),
     benchmark:
-        benchmarks("test_dti_groups", "group")
+        benchmarks("test_dti_groups", GROUP_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:
@@ -126,47 +97,23 @@ rule test_dti_groups:
         "../scripts/test_dti_groups.py"
 
 
+# long rule: eight outputs (five tables in the report, three JSON sidecars) and three settings
 rule fit_dti_models:
     input:
         table=rules.build_dti_table.output.table,
     output:
-        main=report(
-            dti_group_file("ols_main.tsv"),
-            caption="../report/dti_ols.rst",
-            category="DTI group",
-            subcategory="Tables",
-        ),
-        sensitivity=report(
-            dti_group_file("ols_sensitivity.tsv"),
-            caption="../report/dti_ols.rst",
-            category="DTI group",
-            subcategory="Tables",
-        ),
-        table2=report(
-            dti_group_file("table2.tsv"),
-            caption="../report/dti_table2.rst",
-            category="DTI group",
-            subcategory="Table 2",
-        ),
-        table2_html=report(
-            dti_group_file("table2.html"),
-            caption="../report/dti_table2.rst",
-            category="DTI group",
-            subcategory="Table 2",
-        ),
-        correlations=report(
-            dti_group_file("correlations.tsv"),
-            caption="../report/dti_correlations.rst",
-            category="DTI group",
-            subcategory="Tables",
-        ),
+        main=dti_group_report("ols_main.tsv", "dti_ols.rst"),
+        sensitivity=dti_group_report("ols_sensitivity.tsv", "dti_ols.rst"),
+        table2=dti_group_report("table2.tsv", "dti_table2.rst", "Table 2"),
+        table2_html=dti_group_report("table2.html", "dti_table2.rst", "Table 2"),
+        correlations=dti_group_report("correlations.tsv", "dti_correlations.rst"),
         main_json=dti_group_file("ols_main.json"),
         sensitivity_json=dti_group_file("ols_sensitivity.json"),
         table2_json=dti_group_file("table2.json"),
     log:
-        logs("fit_dti_models", "group"),
+        logs("fit_dti_models", GROUP_JOB),
     benchmark:
-        benchmarks("fit_dti_models", "group")
+        benchmarks("fit_dti_models", GROUP_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:
@@ -179,17 +126,17 @@ rule fit_dti_models:
         "../scripts/fit_dti_models.py"
 
 
+DTI_SCATTER = deriv("figures/dti/roi-{roi}_outcome-{outcome}_scatter")  # .png, .svg
+
+
 rule plot_dti_scatter:
     input:
         table=rules.build_dti_table.output.table,
     output:
-        png=report(
-            deriv("figures/dti/roi-{roi}_outcome-{outcome}_scatter.png"),
-            caption="../report/dti_scatter.rst",
-            category="DTI group",
-            subcategory="Figures 1-2",
+        png=in_report(
+            f"{DTI_SCATTER}.png", "dti_scatter.rst", "DTI group", "Figures 1-2"
         ),
-        svg=deriv("figures/dti/roi-{roi}_outcome-{outcome}_scatter.svg"),
+        svg=f"{DTI_SCATTER}.svg",
     log:
         logs("plot_dti_scatter", "roi-{roi}_outcome-{outcome}"),
     benchmark:

@@ -4,60 +4,58 @@
 # corrected alone (the output is that series).
 # Engine from config dti.engines.topup/eddy; both variants of correct_dwi share name and outputs.
 
+# both engines: the corrected series (image, bval, bvec) and the susceptibility field (Hz)
+DWI_PREPROC = {
+    "dwi": dwi_file("dwi", ".nii.gz", desc="preproc"),
+    "bval": dwi_file("dwi", ".bval", desc="preproc"),
+    "bvec": dwi_file("dwi", ".bvec", desc="preproc"),
+}
+DWI_FIELD = dwi_file("fieldmap", ".nii.gz", desc="susceptibility")
+
+
 if DTI_ENGINES["eddy"] == "native":
+    # the native engine's other outputs, in order (snakefmt puts ** entries before keywords): the
+    # series' sidecar, field, displacement, and QC: motion table, outlier slices, figures
+    NATIVE_CORRECTION_OUTPUTS = {
+        "sidecar": dwi_file("dwi", ".json", desc="preproc"),
+        "field": DWI_FIELD,
+        "displacement": dwi_file("fieldmap", ".nii.gz", desc="displacement"),
+        "motion": in_report(
+            dwi_file("motion", ".tsv", desc="eddy"),
+            "dwi_motion_table.rst",
+            "DTI corrections",
+            "motion and eddy parameters",
+            subject="{subject}",
+            session="{session}",
+            table="TSV",
+        ),
+        "outliers": dwi_file("outliers", ".tsv", desc="dropout"),
+        "field_figure": session_report(
+            "field",
+            "dwi_field.rst",
+            "DTI corrections",
+            "susceptibility field",
+            figure="field",
+        ),
+        "motion_figure": session_report(
+            "motion",
+            "dwi_motion.rst",
+            "DTI corrections",
+            "motion and eddy parameters",
+            figure="motion",
+        ),
+    }
 
     rule correct_dwi:
         input:
             unpack(dwi_series),
         output:
-            dwi=dwi_file("dwi", ".nii.gz", desc="preproc"),
-            bval=dwi_file("dwi", ".bval", desc="preproc"),
-            bvec=dwi_file("dwi", ".bvec", desc="preproc"),
-            sidecar=dwi_file("dwi", ".json", desc="preproc"),
-            field=dwi_file("fieldmap", ".nii.gz", desc="susceptibility"),
-            displacement=dwi_file("fieldmap", ".nii.gz", desc="displacement"),
-            motion=report(
-                dwi_file("motion", ".tsv", desc="eddy"),
-                caption="../report/dwi_motion_table.rst",
-                category="DTI corrections",
-                subcategory="motion and eddy parameters",
-                labels={
-                    "subject": "{subject}",
-                    "session": "{session}",
-                    "table": "TSV",
-                },
-            ),
-            outliers=dwi_file("outliers", ".tsv", desc="dropout"),
-            field_figure=report(
-                subject_file(
-                    "qc", ".png", datatype="figures", ses="{session}", desc="field"
-                ),
-                caption="../report/dwi_field.rst",
-                category="DTI corrections",
-                subcategory="susceptibility field",
-                labels={
-                    "subject": "{subject}",
-                    "session": "{session}",
-                    "figure": "field",
-                },
-            ),
-            motion_figure=report(
-                subject_file(
-                    "qc", ".png", datatype="figures", ses="{session}", desc="motion"
-                ),
-                caption="../report/dwi_motion.rst",
-                category="DTI corrections",
-                subcategory="motion and eddy parameters",
-                labels={
-                    "subject": "{subject}",
-                    "session": "{session}",
-                    "figure": "motion",
-                },
-            ),
+            **DWI_PREPROC,
+            **NATIVE_CORRECTION_OUTPUTS,
         log:
-            logs("correct_dwi", "sub-{subject}_ses-{session}"),
+            logs("correct_dwi", SESSION_JOB),
         benchmark:
-            benchmarks("correct_dwi", "sub-{subject}_ses-{session}")
+            benchmarks("correct_dwi", SESSION_JOB)
         group:
             "subject"
         conda:
@@ -73,16 +71,14 @@ if DTI_ENGINES["eddy"] == "native":
 
     rule collect_dwi_outliers:
         input:
-            tables=lambda wildcards: dti_session_targets(
-                rules.correct_dwi.output.outliers
-            ),
+            tables=session_outlier_tables,
         output:
-            table=report(
+            table=in_report(
                 deriv("group/dti/dwi_outliers.tsv"),
-                caption="../report/dwi_outliers.rst",
-                category="DTI corrections",
-                subcategory="outlier slices",
-                labels={"table": "all sessions"},
+                "dwi_outliers.rst",
+                "DTI corrections",
+                "outlier slices",
+                table="all sessions",
             ),
             html=deriv("group/dti/dwi_outliers.html"),
         log:
@@ -111,9 +107,9 @@ else:
             bval=dwi_file("dwi", ".bval", desc="merged"),
             bvec=dwi_file("dwi", ".bvec", desc="merged"),
         log:
-            logs("prepare_fsl_corrections", "sub-{subject}_ses-{session}"),
+            logs("prepare_fsl_corrections", SESSION_JOB),
         benchmark:
-            benchmarks("prepare_fsl_corrections", "sub-{subject}_ses-{session}")
+            benchmarks("prepare_fsl_corrections", SESSION_JOB)
         group:
             "subject"
         conda:
@@ -125,27 +121,39 @@ else:
         script:
             "../scripts/prepare_fsl_corrections.py"
 
+    # FSL_CORRECTIONS' files from prepare_fsl_corrections, and its words: work-file prefix and
+    # folder, eddy's --imain, the b0 indices (comma list; one word, read when the job runs)
+    FSL_PREPARED = {
+        **{
+            key: getattr(rules.prepare_fsl_corrections.output, key)
+            for key in ("acqparams", "index", "b0_acqparams", "b0_volumes")
+        },
+        "merged_bval": rules.prepare_fsl_corrections.output.bval,
+        "merged_bvec": rules.prepare_fsl_corrections.output.bvec,
+    }
+    FSL_CORRECTION_PARAMS = {
+        "work": lambda wildcards, output: fsl_work(output),
+        "eddy_series": eddy_series,
+        "work_dir": lambda wildcards, output: str(Path(output.dwi).parent),
+        "b0_volumes": lambda wildcards, input: Path(input.b0_volumes)
+        .read_text()
+        .strip(),
+    }
+
     rule correct_dwi:
         input:
             unpack(dwi_series),
-            acqparams=rules.prepare_fsl_corrections.output.acqparams,
-            index=rules.prepare_fsl_corrections.output.index,
-            b0_acqparams=rules.prepare_fsl_corrections.output.b0_acqparams,
-            b0_volumes=rules.prepare_fsl_corrections.output.b0_volumes,
-            merged_bval=rules.prepare_fsl_corrections.output.bval,
-            merged_bvec=rules.prepare_fsl_corrections.output.bvec,
+            **FSL_PREPARED,
         output:
-            dwi=dwi_file("dwi", ".nii.gz", desc="preproc"),
-            bval=dwi_file("dwi", ".bval", desc="preproc"),
-            bvec=dwi_file("dwi", ".bvec", desc="preproc"),
-            field=dwi_file("fieldmap", ".nii.gz", desc="susceptibility"),
+            **DWI_PREPROC,
+            field=DWI_FIELD,
             parameters=dwi_file("motion", ".txt", desc="eddyparameters"),
             outlier_map=dwi_file("outliers", ".txt", desc="eddyoutliermap"),
             b0_motion=dwi_file("motion", ".par", desc="mcflirt"),
         log:
-            logs("correct_dwi", "sub-{subject}_ses-{session}"),
+            logs("correct_dwi", SESSION_JOB),
         benchmark:
-            benchmarks("correct_dwi", "sub-{subject}_ses-{session}")
+            benchmarks("correct_dwi", SESSION_JOB)
         group:
             "subject"
         container:
@@ -154,12 +162,6 @@ else:
         resources:
             **rule_resources("correct_dwi_fsl"),
         params:
-            work=lambda wildcards, output: fsl_work(output),
-            eddy_series=eddy_series,
-            work_dir=lambda wildcards, output: str(Path(output.dwi).parent),
-            # the b0 indices (comma list) as one word, read when the job runs
-            b0_volumes=lambda wildcards, input: Path(input.b0_volumes)
-            .read_text()
-            .strip(),
+            **FSL_CORRECTION_PARAMS,
         shell:
             f"({FSL_CORRECTIONS}) > {{log:q}} 2>&1"

@@ -7,9 +7,9 @@ rule check_subject_inputs:
     output:
         qc=subject_file("qc", ".tsv", desc="inputs"),
     log:
-        logs("check_subject_inputs", "sub-{subject}"),
+        logs("check_subject_inputs", SUBJECT_JOB),
     benchmark:
-        benchmarks("check_subject_inputs", "sub-{subject}")
+        benchmarks("check_subject_inputs", SUBJECT_JOB)
     group:
         "subject"
     conda:
@@ -31,9 +31,9 @@ rule collect_scores:
         table=deriv("phenotype/scores.tsv"),
         sidecar=deriv("phenotype/scores.json"),
     log:
-        logs("collect_scores", "group"),
+        logs("collect_scores", GROUP_JOB),
     benchmark:
-        benchmarks("collect_scores", "group")
+        benchmarks("collect_scores", GROUP_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:
@@ -46,6 +46,27 @@ rule collect_scores:
         "../scripts/collect_scores.py"
 
 
+# what check_phenotype checks of each arm: its subjects, sessions, participants.tsv columns, scores
+PHENOTYPE_ARMS = {
+    "dti": {
+        "subjects": INVENTORY.dti_subjects,
+        "sessions": list(DTI["sessions"].values()),
+        "participant_keys": DTI_PARTICIPANT_KEYS,
+        "group_column": DTI_GROUP_COLUMN,
+        "session_keys": list(DTI["statistics"]["outcomes"]),
+    },
+    "rsfmri": {
+        "subjects": INVENTORY.rsfmri_subjects,
+        "sessions": list(RS["sessions"].values()),
+        "group_column": RS_GROUP_COLUMN,
+        "session_keys": [
+            RS["followup"]["crp"]["score"],
+            *RS["followup"]["symptoms"],
+        ],
+    },
+}
+
+
 rule check_phenotype:
     input:
         participants=participants_table(),
@@ -53,9 +74,9 @@ rule check_phenotype:
     output:
         qc=deriv("phenotype_qc.tsv"),
     log:
-        logs("check_phenotype", "group"),
+        logs("check_phenotype", GROUP_JOB),
     benchmark:
-        benchmarks("check_phenotype", "group")
+        benchmarks("check_phenotype", GROUP_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:
@@ -63,26 +84,18 @@ rule check_phenotype:
     params:
         columns=config["phenotype"],
         sources={name: meta["Source"] for name, meta in SCORE_META.items()},
-        arms={
-            "dti": {
-                "subjects": INVENTORY.dti_subjects,
-                "sessions": list(DTI["sessions"].values()),
-                "participant_keys": DTI_PARTICIPANT_KEYS,
-                "group_column": DTI_GROUP_COLUMN,
-                "session_keys": list(DTI["statistics"]["outcomes"]),
-            },
-            "rsfmri": {
-                "subjects": INVENTORY.rsfmri_subjects,
-                "sessions": list(RS["sessions"].values()),
-                "group_column": RS_GROUP_COLUMN,
-                "session_keys": [
-                    RS["followup"]["crp"]["score"],
-                    *RS["followup"]["symptoms"],
-                ],
-            },
-        },
+        arms=PHENOTYPE_ARMS,
     script:
         "../scripts/check_phenotype.py"
+
+
+# every discovered [subject, session] of each arm (collect_input_qc stops on a whole arm failing)
+ARM_SESSIONS = {
+    "dti": [[s, ses] for s in INVENTORY.dti_subjects for ses in INVENTORY.dwi[s]],
+    "rsfmri": [
+        [s, ses] for s in INVENTORY.rsfmri_subjects for ses in INVENTORY.bold[s]
+    ],
+}
 
 
 checkpoint collect_input_qc:
@@ -90,25 +103,15 @@ checkpoint collect_input_qc:
         qc=expand(rules.check_subject_inputs.output.qc, subject=SUBJECTS),
         phenotype=rules.check_phenotype.output.qc,
     output:
-        qc=report(
-            deriv("input_qc.tsv"),
-            caption="../report/input_qc.rst",
-            category="Inputs",
-        ),
-        exclusions=report(
-            deriv("exclusions.tsv"),
-            caption="../report/exclusions.rst",
-            category="Inputs",
-        ),
-        inventory=report(
-            deriv("figures/inputs_inventory.png"),
-            caption="../report/inventory.rst",
-            category="Inputs",
+        qc=in_report(deriv("input_qc.tsv"), "input_qc.rst", "Inputs"),
+        exclusions=in_report(deriv("exclusions.tsv"), "exclusions.rst", "Inputs"),
+        inventory=in_report(
+            deriv("figures/inputs_inventory.png"), "inventory.rst", "Inputs"
         ),
     log:
-        logs("collect_input_qc", "group"),
+        logs("collect_input_qc", GROUP_JOB),
     benchmark:
-        benchmarks("collect_input_qc", "group")
+        benchmarks("collect_input_qc", GROUP_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:
@@ -116,16 +119,7 @@ checkpoint collect_input_qc:
     params:
         discovery_exclusions=INVENTORY.exclusions_table().to_dict("records"),
         status=inventory_status(INVENTORY, DTI, RS),
-        arm_sessions={
-            "dti": [
-                [s, ses] for s in INVENTORY.dti_subjects for ses in INVENTORY.dwi[s]
-            ],
-            "rsfmri": [
-                [s, ses]
-                for s in INVENTORY.rsfmri_subjects
-                for ses in INVENTORY.bold[s]
-            ],
-        },
+        arm_sessions=ARM_SESSIONS,
     script:
         "../scripts/collect_input_qc.py"
 
@@ -134,9 +128,9 @@ rule write_dataset_description:
     output:
         description=deriv("dataset_description.json"),
     log:
-        logs("write_dataset_description", "group"),
+        logs("write_dataset_description", GROUP_JOB),
     benchmark:
-        benchmarks("write_dataset_description", "group")
+        benchmarks("write_dataset_description", GROUP_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:

@@ -4,15 +4,11 @@ rule provenance:
         exclusions=rules.collect_input_qc.output.exclusions,
         qc=rules.collect_input_qc.output.qc,
     output:
-        page=report(
-            deriv("provenance.html"),
-            caption="../report/provenance.rst",
-            category="Provenance",
-        ),
+        page=in_report(deriv("provenance.html"), "provenance.rst", "Provenance"),
     log:
-        logs("provenance", "group"),
+        logs("provenance", GROUP_JOB),
     benchmark:
-        benchmarks("provenance", "group")
+        benchmarks("provenance", GROUP_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:

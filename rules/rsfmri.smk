@@ -8,18 +8,8 @@ rule make_seed_rois:
         template=rules.write_template.output.t1w,
     output:
         labels=deriv(f"rois/{RS_GRID}_desc-seeds_dseg.nii.gz"),
-        table=report(
-            deriv(f"rois/{RS_GRID}_desc-seeds_dseg.tsv"),
-            caption="../report/rs_seeds.rst",
-            category="rsfMRI subject level",
-            subcategory="seeds",
-        ),
-        figure=report(
-            deriv(f"figures/{RS_GRID}_desc-seeds_qc.png"),
-            caption="../report/rs_seeds.rst",
-            category="rsfMRI subject level",
-            subcategory="seeds",
-        ),
+        table=seeds_report(deriv(f"rois/{RS_GRID}_desc-seeds_dseg.tsv")),
+        figure=seeds_report(deriv(f"figures/{RS_GRID}_desc-seeds_qc.png")),
     log:
         logs("make_seed_rois", RS_GRID),
     benchmark:
@@ -53,6 +43,11 @@ if "afni" in RS_ENGINES.values():
             afni_version_command("{output.version:q}") + " 2> {log:q}"
 
 
+FD_FIGURE = session_report(
+    "fd", "rs_fd.rst", "rsfMRI subject level", "motion and censoring", figure="FD"
+)
+
+
 rule denoise_bold:
     input:
         unpack(bold_inputs),
@@ -61,17 +56,11 @@ rule denoise_bold:
         sidecar=func_file("bold", ".json", space=RS["space"], desc="denoised"),
         mask=func_file("mask", ".nii.gz", space=RS["space"], desc="denoise"),
         censoring=func_file("timeseries", ".tsv", desc="censoring"),
-        fd_figure=report(
-            subject_file("qc", ".png", datatype="figures", ses="{session}", desc="fd"),
-            caption="../report/rs_fd.rst",
-            category="rsfMRI subject level",
-            subcategory="motion and censoring",
-            labels={"subject": "{subject}", "session": "{session}", "figure": "FD"},
-        ),
+        fd_figure=FD_FIGURE,
     log:
-        logs("denoise_bold", "sub-{subject}_ses-{session}"),
+        logs("denoise_bold", SESSION_JOB),
     benchmark:
-        benchmarks("denoise_bold", "sub-{subject}_ses-{session}")
+        benchmarks("denoise_bold", SESSION_JOB)
     group:
         "subject"
     conda:
@@ -84,23 +73,32 @@ rule denoise_bold:
         "../scripts/denoise_bold.py"
 
 
+# both engines: one session's denoised BOLD and ROIs -> a Fisher-z map per ROI, the ROI table
+SEED_MAP_INPUTS = {
+    "bold": rules.denoise_bold.output.bold,
+    "denoised": rules.denoise_bold.output.sidecar,
+    "mask": rules.denoise_bold.output.mask,
+    "labels": rules.make_seed_rois.output.labels,
+}
+SEED_MAP_OUTPUTS = {
+    "z": seed_map_files(),
+    "netcc": func_file("relmat", ".tsv", space=RS["space"], desc="netcc"),
+    "sidecar": func_file("relmat", ".json", space=RS["space"], desc="netcc"),
+}
+
+
 if RS_ENGINES["netcorr"] == "native":
 
     rule seed_maps:
         input:
-            bold=rules.denoise_bold.output.bold,
-            denoised=rules.denoise_bold.output.sidecar,
-            mask=rules.denoise_bold.output.mask,
-            labels=rules.make_seed_rois.output.labels,
+            **SEED_MAP_INPUTS,
             table=rules.make_seed_rois.output.table,
         output:
-            z=seed_map_files(),
-            netcc=func_file("relmat", ".tsv", space=RS["space"], desc="netcc"),
-            sidecar=func_file("relmat", ".json", space=RS["space"], desc="netcc"),
+            **SEED_MAP_OUTPUTS,
         log:
-            logs("seed_maps", "sub-{subject}_ses-{session}"),
+            logs("seed_maps", SESSION_JOB),
         benchmark:
-            benchmarks("seed_maps", "sub-{subject}_ses-{session}")
+            benchmarks("seed_maps", SESSION_JOB)
         group:
             "subject"
         conda:
@@ -115,18 +113,25 @@ if RS_ENGINES["netcorr"] == "native":
 
 else:
 
+    # 3dNetCorr in {output.work}; an excluded session (too few volumes, see its sidecar) is not run
+    AFNI_NETCORR = (
+        "mkdir -p {output.work:q} && "
+        "if grep -q '\"Excluded\": null' {input.denoised:q}; then "
+        + AFNI.netcorr_command(
+            "{input.bold}", "{input.labels}", "{input.mask}", "{params.prefix}"
+        )
+        + " > {log:q} 2>&1; else echo excluded > {log:q}; fi"
+    )
+
     rule run_3dnetcorr:
         input:
-            bold=rules.denoise_bold.output.bold,
-            denoised=rules.denoise_bold.output.sidecar,
-            mask=rules.denoise_bold.output.mask,
-            labels=rules.make_seed_rois.output.labels,
+            **SEED_MAP_INPUTS,
         output:
             work=temp(directory(deriv("work/3dnetcorr/sub-{subject}_ses-{session}"))),
         log:
-            logs("run_3dnetcorr", "sub-{subject}_ses-{session}"),
+            logs("run_3dnetcorr", SESSION_JOB),
         benchmark:
-            benchmarks("run_3dnetcorr", "sub-{subject}_ses-{session}")
+            benchmarks("run_3dnetcorr", SESSION_JOB)
         group:
             "subject"
         container:
@@ -136,31 +141,19 @@ else:
         params:
             prefix=lambda wildcards, output: f"{output.work}/netcorr",
         shell:
-            # an excluded session (too few volumes, see its sidecar) is not run
-            "mkdir -p {output.work:q} && "
-            "if grep -q '\"Excluded\": null' {input.denoised:q}; then "
-            + AFNI.netcorr_command(
-                "{input.bold}", "{input.labels}", "{input.mask}", "{params.prefix}"
-            )
-            + " > {log:q} 2>&1; else echo excluded > {log:q}; fi"
+            AFNI_NETCORR
 
     rule seed_maps:
         input:
-            work=rules.run_3dnetcorr.output.work,
-            bold=rules.denoise_bold.output.bold,
-            denoised=rules.denoise_bold.output.sidecar,
-            mask=rules.denoise_bold.output.mask,
-            labels=rules.make_seed_rois.output.labels,
+            **{"work": rules.run_3dnetcorr.output.work, **SEED_MAP_INPUTS},
             table=rules.make_seed_rois.output.table,
             afni_version=AFNI_VERSION,
         output:
-            z=seed_map_files(),
-            netcc=func_file("relmat", ".tsv", space=RS["space"], desc="netcc"),
-            sidecar=func_file("relmat", ".json", space=RS["space"], desc="netcc"),
+            **SEED_MAP_OUTPUTS,
         log:
-            logs("seed_maps", "sub-{subject}_ses-{session}"),
+            logs("seed_maps", SESSION_JOB),
         benchmark:
-            benchmarks("seed_maps", "sub-{subject}_ses-{session}")
+            benchmarks("seed_maps", SESSION_JOB)
         group:
             "subject"
         conda:
@@ -175,31 +168,29 @@ else:
             "../scripts/convert_afni_netcorr.py"
 
 
+# the sample session's seed maps in the report, one figure per ROI (seeds, then controls)
+SEED_MAP_FIGURES = [
+    session_report(
+        f"seed{roi}",
+        "rs_seed_map.rst",
+        "rsfMRI subject level",
+        "seed maps (sample subject)",
+        seed=roi,
+    )
+    for roi in RS_ROIS
+]
+
+
 rule plot_seed_maps:
     input:
         z=seed_map_files(),
         template=rules.write_template.output.t1w,
     output:
-        figures=[
-            report(
-                subject_file(
-                    "qc",
-                    ".png",
-                    datatype="figures",
-                    ses="{session}",
-                    desc=f"seed{roi}",
-                ),
-                caption="../report/rs_seed_map.rst",
-                category="rsfMRI subject level",
-                subcategory="seed maps (sample subject)",
-                labels={"subject": "{subject}", "session": "{session}", "seed": roi},
-            )
-            for roi in RS_ROIS
-        ],
+        figures=SEED_MAP_FIGURES,
     log:
-        logs("plot_seed_maps", "sub-{subject}_ses-{session}"),
+        logs("plot_seed_maps", SESSION_JOB),
     benchmark:
-        benchmarks("plot_seed_maps", "sub-{subject}_ses-{session}")
+        benchmarks("plot_seed_maps", SESSION_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:

@@ -14,6 +14,7 @@ CLUSTERS = {
     "sidecar": rs_group_file(f"{RS_GRID}_roi-{{seed}}_desc-clusters.json"),
     "term_table": rs_group_file(f"{RS_GRID}_roi-{{seed}}_desc-termclusters.tsv"),
     "term_sidecar": rs_group_file(f"{RS_GRID}_roi-{{seed}}_desc-termclusters.json"),
+    "figure": rs_group_file(f"figures/{RS_GRID}_roi-{{seed}}_desc-clusters.png"),
 }
 CLUSTSIM_OUTPUTS = [
     CLUSTERS["clustsim"] + suffix for suffix in (".json", *AFNI_CLUSTERS.TABLE_SUFFIXES)
@@ -26,9 +27,9 @@ rule lme_fit_mask:
     output:
         mask=CLUSTERS["fit_mask"],
     log:
-        logs("lme_fit_mask", "roi-{seed}"),
+        logs("lme_fit_mask", SEED_JOB),
     benchmark:
-        benchmarks("lme_fit_mask", "roi-{seed}")
+        benchmarks("lme_fit_mask", SEED_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:
@@ -47,9 +48,9 @@ if RS_ENGINES["fwhmx"] == "native":
             acf=CLUSTERS["acf"],
             words=CLUSTERS["acf_words"],
         log:
-            logs("fwhmx", "roi-{seed}"),
+            logs("fwhmx", SEED_JOB),
         benchmark:
-            benchmarks("fwhmx", "roi-{seed}")
+            benchmarks("fwhmx", SEED_JOB)
         conda:
             "../envs/trialmri.yaml"
         resources:
@@ -67,9 +68,9 @@ else:
             stdout=temp(deriv("work/3dfwhmx/roi-{seed}_fwhmx.txt")),
             acf_1d=temp(deriv("work/3dfwhmx/roi-{seed}_acf.1D")),
         log:
-            logs("run_3dfwhmx", "roi-{seed}"),
+            logs("run_3dfwhmx", SEED_JOB),
         benchmark:
-            benchmarks("run_3dfwhmx", "roi-{seed}")
+            benchmarks("run_3dfwhmx", SEED_JOB)
         container:
             config["containers"]["afni"]
         resources:
@@ -91,9 +92,9 @@ else:
             acf=CLUSTERS["acf"],
             words=CLUSTERS["acf_words"],
         log:
-            logs("fwhmx", "roi-{seed}"),
+            logs("fwhmx", SEED_JOB),
         benchmark:
-            benchmarks("fwhmx", "roi-{seed}")
+            benchmarks("fwhmx", SEED_JOB)
         conda:
             "../envs/trialmri.yaml"
         resources:
@@ -113,9 +114,9 @@ if RS_ENGINES["clustsim"] == "native":
         output:
             CLUSTSIM_OUTPUTS,
         log:
-            logs("clustsim", "roi-{seed}"),
+            logs("clustsim", SEED_JOB),
         benchmark:
-            benchmarks("clustsim", "roi-{seed}")
+            benchmarks("clustsim", SEED_JOB)
         conda:
             "../envs/trialmri.yaml"
         threads: RS_CLUSTERS["threads"]
@@ -133,6 +134,21 @@ if RS_ENGINES["clustsim"] == "native":
 
 else:
 
+    # 3dClustSim's tables under {params.prefix} at every threshold the cluster steps read
+    AFNI_3DCLUSTSIM = (
+        "mkdir -p {output.work:q} && OMP_NUM_THREADS={threads} "
+        + AFNI_CLUSTERS.clustsim_command(
+            "{input.mask:q}",
+            "{input.words:q}",
+            CLUSTSIM_PTHR,
+            CLUSTSIM_ATHR,
+            RS_CLUSTERS["iterations"],
+            RS_CLUSTERS["seed"],
+            "{params.prefix:q}",
+        )
+        + " > {log:q} 2>&1"
+    )
+
     rule run_3dclustsim:
         input:
             mask=rules.lme_fit_mask.output.mask,
@@ -140,9 +156,9 @@ else:
         output:
             work=temp(directory(deriv("work/3dclustsim/roi-{seed}"))),
         log:
-            logs("run_3dclustsim", "roi-{seed}"),
+            logs("run_3dclustsim", SEED_JOB),
         benchmark:
-            benchmarks("run_3dclustsim", "roi-{seed}")
+            benchmarks("run_3dclustsim", SEED_JOB)
         container:
             config["containers"]["afni"]
         threads: RS_CLUSTERS["threads"]
@@ -151,17 +167,7 @@ else:
         params:
             prefix=lambda wildcards, output: f"{output.work}/clustsim",
         shell:
-            "mkdir -p {output.work:q} && OMP_NUM_THREADS={threads} "
-            + AFNI_CLUSTERS.clustsim_command(
-                "{input.mask:q}",
-                "{input.words:q}",
-                CLUSTSIM_PTHR,
-                CLUSTSIM_ATHR,
-                RS_CLUSTERS["iterations"],
-                RS_CLUSTERS["seed"],
-                "{params.prefix:q}",
-            )
-            + " > {log:q} 2>&1"
+            AFNI_3DCLUSTSIM
 
     rule clustsim:
         input:
@@ -172,9 +178,9 @@ else:
         output:
             CLUSTSIM_OUTPUTS,
         log:
-            logs("clustsim", "roi-{seed}"),
+            logs("clustsim", SEED_JOB),
         benchmark:
-            benchmarks("clustsim", "roi-{seed}")
+            benchmarks("clustsim", SEED_JOB)
         conda:
             "../envs/trialmri.yaml"
         resources:
@@ -210,18 +216,14 @@ rule clusters:
         **CLUSTER_INPUTS,
     output:
         dseg=CLUSTERS["dseg"],
-        table=report(
-            CLUSTERS["table"],
-            caption="../report/rs_clusters_table.rst",
-            category="rsfMRI group level",
-            subcategory="clusters",
-            labels={"seed": "{seed}", "table": "clusters"},
+        table=clusters_report(
+            CLUSTERS["table"], "rs_clusters_table.rst", table="clusters"
         ),
         sidecar=CLUSTERS["sidecar"],
     log:
-        logs("clusters", "roi-{seed}"),
+        logs("clusters", SEED_JOB),
     benchmark:
-        benchmarks("clusters", "roi-{seed}")
+        benchmarks("clusters", SEED_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:
@@ -237,18 +239,16 @@ rule term_clusters:
     input:
         **CLUSTER_INPUTS,
     output:
-        table=report(
+        table=clusters_report(
             CLUSTERS["term_table"],
-            caption="../report/rs_term_clusters.rst",
-            category="rsfMRI group level",
-            subcategory="clusters",
-            labels={"seed": "{seed}", "table": "clusters of every term"},
+            "rs_term_clusters.rst",
+            table="clusters of every term",
         ),
         sidecar=CLUSTERS["term_sidecar"],
     log:
-        logs("term_clusters", "roi-{seed}"),
+        logs("term_clusters", SEED_JOB),
     benchmark:
-        benchmarks("term_clusters", "roi-{seed}")
+        benchmarks("term_clusters", SEED_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:
@@ -268,17 +268,13 @@ rule plot_clusters:
         lme=LME_OUTPUTS["sidecar"],
         template=rules.write_template.output.t1w,
     output:
-        figure=report(
-            rs_group_file(f"figures/{RS_GRID}_roi-{{seed}}_desc-clusters.png"),
-            caption="../report/rs_clusters_figure.rst",
-            category="rsfMRI group level",
-            subcategory="clusters",
-            labels={"seed": "{seed}", "figure": "clusters"},
+        figure=clusters_report(
+            CLUSTERS["figure"], "rs_clusters_figure.rst", figure="clusters"
         ),
     log:
-        logs("plot_clusters", "roi-{seed}"),
+        logs("plot_clusters", SEED_JOB),
     benchmark:
-        benchmarks("plot_clusters", "roi-{seed}")
+        benchmarks("plot_clusters", SEED_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:
@@ -294,17 +290,16 @@ rule cluster_summary:
         tables=expand(rules.clusters.output.table, seed=RS_SEED_NAMES),
         sidecars=expand(rules.clusters.output.sidecar, seed=RS_SEED_NAMES),
     output:
-        summary=report(
+        summary=clusters_report(
             rs_group_file("desc-clusters_summary.tsv"),
-            caption="../report/rs_clusters_summary.rst",
-            category="rsfMRI group level",
-            subcategory="clusters",
-            labels={"seed": "all", "table": "summary"},
+            "rs_clusters_summary.rst",
+            seed="all",
+            table="summary",
         ),
     log:
-        logs("cluster_summary", "group"),
+        logs("cluster_summary", GROUP_JOB),
     benchmark:
-        benchmarks("cluster_summary", "group")
+        benchmarks("cluster_summary", GROUP_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:

@@ -31,9 +31,9 @@ rule control_fc:
     output:
         table=FOLLOWUP["control_fc"],
     log:
-        logs("control_fc", "group"),
+        logs("control_fc", GROUP_JOB),
     benchmark:
-        benchmarks("control_fc", "group")
+        benchmarks("control_fc", GROUP_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:
@@ -54,9 +54,9 @@ rule cluster_fc:
     output:
         table=FOLLOWUP["cluster_fc"],
     log:
-        logs("cluster_fc", "group"),
+        logs("cluster_fc", GROUP_JOB),
     benchmark:
-        benchmarks("cluster_fc", "group")
+        benchmarks("cluster_fc", GROUP_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:
@@ -75,20 +75,17 @@ rule clinical_sessions:
     output:
         table=FOLLOWUP["clinical"],
     log:
-        logs("clinical_sessions", "group"),
+        logs("clinical_sessions", GROUP_JOB),
     benchmark:
-        benchmarks("clinical_sessions", "group")
+        benchmarks("clinical_sessions", GROUP_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:
         **rule_resources("clinical_sessions"),
     params:
-        columns={
-            "group": RS_GROUP_COLUMN,
-            "order": config["phenotype"]["participants"]["infusion_order"],
-        },
+        columns=RS_COLUMNS,
         sessions=[RS["sessions"]["active"], RS["sessions"]["placebo"]],
-        groups=[RS["groups"]["patient"], RS["groups"]["control"]],
+        groups=RS_GROUPS,
         crp=RS_FOLLOWUP["crp"],
         symptoms=RS_FOLLOWUP["symptoms"],
     script:
@@ -104,9 +101,9 @@ rule control_lme:
             "controlroi", "seed to control ROI", "rs_control_lme.rst"
         ),
     log:
-        logs("control_lme", "group"),
+        logs("control_lme", GROUP_JOB),
     benchmark:
-        benchmarks("control_lme", "group")
+        benchmarks("control_lme", GROUP_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:
@@ -127,9 +124,9 @@ rule crp_lme:
     output:
         **followup_lme_outputs("crp", "CRP", "rs_crp_lme.rst"),
     log:
-        logs("crp_lme", "group"),
+        logs("crp_lme", GROUP_JOB),
     benchmark:
-        benchmarks("crp_lme", "group")
+        benchmarks("crp_lme", GROUP_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:
@@ -145,43 +142,45 @@ rule crp_lme:
         "../scripts/followup_lme.py"
 
 
+# ΔFC per cluster with ΔCRP and Δ symptoms, and the correlations, in the report
+CORRELATION_TABLES = {
+    "changes": followup_report(
+        FOLLOWUP["changes"],
+        "rs_changes.rst",
+        "changes",
+        table="delta FC, CRP, symptoms",
+    ),
+    "crp": followup_report(
+        rs_group_file("desc-crp_correlations.tsv"),
+        "rs_crp_correlations.rst",
+        "CRP",
+        table="delta CRP vs delta FC",
+    ),
+    "fisher": followup_report(
+        rs_group_file("desc-crp_fisherz.tsv"),
+        "rs_crp_fisherz.rst",
+        "CRP",
+        table="Fisher r-to-z",
+    ),
+    "symptoms": followup_report(
+        rs_group_file("desc-symptoms_correlations.tsv"),
+        "rs_symptom_correlations.rst",
+        "symptoms",
+        table="delta symptoms vs delta FC",
+    ),
+}
+
+
 rule followup_correlations:
     input:
         cluster_fc=rules.cluster_fc.output.table,
         clinical=rules.clinical_sessions.output.table,
     output:
-        changes=report(
-            FOLLOWUP["changes"],
-            caption="../report/rs_changes.rst",
-            category="rsfMRI ROI follow-ups",
-            subcategory="changes",
-            labels={"table": "delta FC, CRP, symptoms"},
-        ),
-        crp=report(
-            rs_group_file("desc-crp_correlations.tsv"),
-            caption="../report/rs_crp_correlations.rst",
-            category="rsfMRI ROI follow-ups",
-            subcategory="CRP",
-            labels={"table": "delta CRP vs delta FC"},
-        ),
-        fisher=report(
-            rs_group_file("desc-crp_fisherz.tsv"),
-            caption="../report/rs_crp_fisherz.rst",
-            category="rsfMRI ROI follow-ups",
-            subcategory="CRP",
-            labels={"table": "Fisher r-to-z"},
-        ),
-        symptoms=report(
-            rs_group_file("desc-symptoms_correlations.tsv"),
-            caption="../report/rs_symptom_correlations.rst",
-            category="rsfMRI ROI follow-ups",
-            subcategory="symptoms",
-            labels={"table": "delta symptoms vs delta FC"},
-        ),
+        **CORRELATION_TABLES,
     log:
-        logs("followup_correlations", "group"),
+        logs("followup_correlations", GROUP_JOB),
     benchmark:
-        benchmarks("followup_correlations", "group")
+        benchmarks("followup_correlations", GROUP_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:
@@ -197,18 +196,17 @@ rule cluster_posthoc:
         cluster_fc=rules.cluster_fc.output.table,
         summary=rules.cluster_summary.output.summary,
     output:
-        table=report(
+        table=followup_report(
             rs_group_file("desc-clusters_posthoc.tsv"),
-            caption="../report/rs_cluster_posthoc.rst",
-            category="rsfMRI ROI follow-ups",
-            subcategory="clusters",
-            labels={"table": "active vs placebo per group"},
+            "rs_cluster_posthoc.rst",
+            "clusters",
+            table="active vs placebo per group",
         ),
         sidecar=rs_group_file("desc-clusters_posthoc.json"),
     log:
-        logs("cluster_posthoc", "group"),
+        logs("cluster_posthoc", GROUP_JOB),
     benchmark:
-        benchmarks("cluster_posthoc", "group")
+        benchmarks("cluster_posthoc", GROUP_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:
@@ -220,6 +218,24 @@ rule cluster_posthoc:
         "../scripts/cluster_posthoc.py"
 
 
+# study 000's Figures 1-4, PNG (in the report) and SVG
+FOLLOWUP_FIGURES = {
+    **followup_figure(
+        "clusters", "clusters_boxplot", "clusters", "rs_figure_clusters.rst"
+    ),
+    **followup_figure(
+        "control",
+        "controlroi_boxplot",
+        "seed to control ROI",
+        "rs_figure_control.rst",
+    ),
+    **followup_figure("crp", "crp_scatter", "CRP", "rs_figure_crp.rst"),
+    **followup_figure(
+        "symptoms", "symptoms_scatter", "symptoms", "rs_figure_symptoms.rst"
+    ),
+}
+
+
 rule plot_followup:
     input:
         control_fc=rules.control_fc.output.table,
@@ -228,23 +244,11 @@ rule plot_followup:
         changes=rules.followup_correlations.output.changes,
         fisher=rules.followup_correlations.output.fisher,
     output:
-        **followup_figure(
-            "clusters", "clusters_boxplot", "clusters", "rs_figure_clusters.rst"
-        ),
-        **followup_figure(
-            "control",
-            "controlroi_boxplot",
-            "seed to control ROI",
-            "rs_figure_control.rst",
-        ),
-        **followup_figure("crp", "crp_scatter", "CRP", "rs_figure_crp.rst"),
-        **followup_figure(
-            "symptoms", "symptoms_scatter", "symptoms", "rs_figure_symptoms.rst"
-        ),
+        **FOLLOWUP_FIGURES,
     log:
-        logs("plot_followup", "group"),
+        logs("plot_followup", GROUP_JOB),
     benchmark:
-        benchmarks("plot_followup", "group")
+        benchmarks("plot_followup", GROUP_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:

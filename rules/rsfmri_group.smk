@@ -2,6 +2,17 @@
 # Fisher-z maps: random intercept per subject, group x treatment (+ order), marginal F per term.
 # The lme engine comes from config rsfmri.engines.lme; both variants give the same files.
 
+RS_GROUPS = [RS["groups"]["patient"], RS["groups"]["control"]]
+# participants.tsv columns of the group and the infusion order
+RS_COLUMNS = {
+    "group": RS_GROUP_COLUMN,
+    "order": config["phenotype"]["participants"]["infusion_order"],
+}
+
+LME_SESSIONS = rs_group_report(
+    "desc-lme_sessions.tsv", "rs_group_sessions.rst", "sessions in the model"
+)
+
 
 rule rs_group_sessions:
     input:
@@ -9,28 +20,20 @@ rule rs_group_sessions:
         masks=lambda wildcards: rs_session_targets(rules.denoise_bold.output.mask),
         participants=participants_table(),
     output:
-        sessions=report(
-            rs_group_file("desc-lme_sessions.tsv"),
-            caption="../report/rs_group_sessions.rst",
-            category="rsfMRI group level",
-            subcategory="sessions in the model",
-        ),
+        sessions=LME_SESSIONS,
         mask=rs_group_file(f"{RS_GRID}_desc-group_mask.nii.gz"),
     log:
-        logs("rs_group_sessions", "group"),
+        logs("rs_group_sessions", GROUP_JOB),
     benchmark:
-        benchmarks("rs_group_sessions", "group")
+        benchmarks("rs_group_sessions", GROUP_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:
         **rule_resources("rs_group_sessions"),
     params:
         session_keys=lambda wildcards: rs_session_keys(),
-        columns={
-            "group": RS_GROUP_COLUMN,
-            "order": config["phenotype"]["participants"]["infusion_order"],
-        },
-        groups=[RS["groups"]["patient"], RS["groups"]["control"]],
+        columns=RS_COLUMNS,
+        groups=RS_GROUPS,
         needed=sorted({v for used in RS_VARIABLES.values() for v in used}),
         covariates=RS_GROUP_COVARIATES,
     script:
@@ -45,9 +48,9 @@ rule lme_table:
         table=rs_group_file("roi-{seed}_desc-lme_table.tsv"),
         afni_table=rs_group_file("roi-{seed}_desc-lme_afnitable.txt"),
     log:
-        logs("lme_table", "roi-{seed}"),
+        logs("lme_table", SEED_JOB),
     benchmark:
-        benchmarks("lme_table", "roi-{seed}")
+        benchmarks("lme_table", SEED_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:
@@ -77,9 +80,9 @@ if RS_ENGINES["lme"] == "native":
         output:
             **LME_OUTPUTS,
         log:
-            logs("group_lme", "roi-{seed}"),
+            logs("group_lme", SEED_JOB),
         benchmark:
-            benchmarks("group_lme", "roi-{seed}")
+            benchmarks("group_lme", SEED_JOB)
         conda:
             "../envs/trialmri.yaml"
         resources:
@@ -93,6 +96,36 @@ if RS_ENGINES["lme"] == "native":
 
 else:
 
+    # 3dLME's words: the model, absolute paths of its outputs and mask, the data table's folder and
+    # name; it runs in the data table's folder (the table lists each map relative to that folder)
+    RUN_3DLME_PARAMS = {
+        "model": lambda wildcards: with_covariates(
+            RS_FORMULAS[wildcards.seed], RS_GROUP_COVARIATES
+        ).replace(" ", ""),
+        "stats": lambda wildcards, output: os.path.abspath(f"{output.work}/lme.nii.gz"),
+        "resid": lambda wildcards, output: os.path.abspath(
+            f"{output.work}/resid.nii.gz"
+        ),
+        "mask": lambda wildcards, input: os.path.abspath(input.mask),
+        "table_dir": lambda wildcards, input: os.path.dirname(
+            os.path.abspath(input.table)
+        ),
+        "table_name": lambda wildcards, input: os.path.basename(input.table),
+    }
+    AFNI_3DLME = (
+        "mkdir -p {output.work:q} && (cd {params.table_dir:q} && "
+        + AFNI_LME.lme_command(
+            "{params.stats}",
+            "{params.table_name}",
+            "{params.model}",
+            "{params.mask}",
+            "{params.resid}",
+            jobs="{threads}",
+            qvars=quantitative_names(RS_GROUP_COVARIATES),
+        )
+        + ") > {log:q} 2>&1"
+    )
+
     rule run_3dlme:
         input:
             table=rules.lme_table.output.afni_table,
@@ -101,40 +134,18 @@ else:
         output:
             work=temp(directory(deriv("work/3dlme/roi-{seed}"))),
         log:
-            logs("run_3dlme", "roi-{seed}"),
+            logs("run_3dlme", SEED_JOB),
         benchmark:
-            benchmarks("run_3dlme", "roi-{seed}")
+            benchmarks("run_3dlme", SEED_JOB)
         container:
             config["containers"]["afni"]
         threads: RS_GROUP["jobs"]
         resources:
             **rule_resources("run_3dlme"),
         params:
-            model=lambda wildcards: with_covariates(
-                RS_FORMULAS[wildcards.seed], RS_GROUP_COVARIATES
-            ).replace(" ", ""),
-            stats=lambda wildcards, output: os.path.abspath(f"{output.work}/lme.nii.gz"),
-            resid=lambda wildcards, output: os.path.abspath(
-                f"{output.work}/resid.nii.gz"
-            ),
-            mask=lambda wildcards, input: os.path.abspath(input.mask),
-            table_dir=lambda wildcards, input: os.path.dirname(
-                os.path.abspath(input.table)
-            ),
-            table_name=lambda wildcards, input: os.path.basename(input.table),
+            **RUN_3DLME_PARAMS,
         shell:
-            # run in the data table's folder: it lists each map relative to that folder
-            "mkdir -p {output.work:q} && (cd {params.table_dir:q} && "
-            + AFNI_LME.lme_command(
-                "{params.stats}",
-                "{params.table_name}",
-                "{params.model}",
-                "{params.mask}",
-                "{params.resid}",
-                jobs="{threads}",
-                qvars=quantitative_names(RS_GROUP_COVARIATES),
-            )
-            + ") > {log:q} 2>&1"
+            AFNI_3DLME
 
     rule group_lme:
         input:
@@ -145,9 +156,9 @@ else:
         output:
             **LME_OUTPUTS,
         log:
-            logs("group_lme", "roi-{seed}"),
+            logs("group_lme", SEED_JOB),
         benchmark:
-            benchmarks("group_lme", "roi-{seed}")
+            benchmarks("group_lme", SEED_JOB)
         conda:
             "../envs/trialmri.yaml"
         resources:
@@ -163,6 +174,15 @@ else:
             "../scripts/convert_afni_lme.py"
 
 
+LME_FIGURE = rs_group_report(
+    f"figures/{RS_GRID}_roi-{{seed}}_desc-lme_stats.png",
+    "rs_group_lme.rst",
+    "voxelwise LME",
+    seed="{seed}",
+    figure="LME",
+)
+
+
 rule plot_group_lme:
     input:
         stats=LME_OUTPUTS["stats"],
@@ -170,17 +190,11 @@ rule plot_group_lme:
         mask=rules.rs_group_sessions.output.mask,
         template=rules.write_template.output.t1w,
     output:
-        figure=report(
-            rs_group_file(f"figures/{RS_GRID}_roi-{{seed}}_desc-lme_stats.png"),
-            caption="../report/rs_group_lme.rst",
-            category="rsfMRI group level",
-            subcategory="voxelwise LME",
-            labels={"seed": "{seed}", "figure": "LME"},
-        ),
+        figure=LME_FIGURE,
     log:
-        logs("plot_group_lme", "roi-{seed}"),
+        logs("plot_group_lme", SEED_JOB),
     benchmark:
-        benchmarks("plot_group_lme", "roi-{seed}")
+        benchmarks("plot_group_lme", SEED_JOB)
     conda:
         "../envs/trialmri.yaml"
     resources:

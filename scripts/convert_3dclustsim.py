@@ -5,7 +5,8 @@ import shutil
 
 from trialmri import __version__
 from trialmri.afni_version import read_version
-from trialmri.clusters.afni_commands import TABLE_SUFFIXES, read_clustsim_tables
+from trialmri.clusters.afni_commands import TABLE_SUFFIXES
+from trialmri.clusters.afni_outputs import read_clustsim_tables
 from trialmri.io import write_json
 from trialmri.runlog import log_to
 

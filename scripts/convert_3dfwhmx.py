@@ -1,7 +1,7 @@
 """Snakemake glue (AFNI engine): 3dFWHMx's stdout into the native fwhmx JSON (and the a b c line)."""
 
 from trialmri.afni_version import read_version
-from trialmri.clusters.afni_commands import read_fwhmx_stdout
+from trialmri.clusters.afni_outputs import read_fwhmx_stdout
 from trialmri.clusters.cluster_files import write_acf_words
 from trialmri.io import write_json
 from trialmri.runlog import log_to

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from trialmri.afni_version import read_version
-from trialmri.lme.afni_commands import convert_lme_outputs
+from trialmri.lme.afni_outputs import convert_lme_outputs
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

@@ -8,10 +8,12 @@ MNI152NLin2009cAsym, differs from it by well under a voxel at the resolutions us
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from trialmri.grids import Grid, resample
+if TYPE_CHECKING:  # grids imports scipy: imported where used, so the workflow parses without it
+    from trialmri.grids import Grid
 
 TEMPLATE_NAME = "MNI152 ICBM 2009a symmetric (nilearn)"
 SPACE = "MNI152NLin2009aSym"  # its BIDS template identifier
@@ -44,6 +46,8 @@ def brain_box_mm(margin_mm: float = 6.0) -> tuple[np.ndarray, np.ndarray]:
 
 def mni_grid(voxel_mm: float) -> Grid:
     """The RAS+ grid of ``voxel_mm`` voxels over the template's field of view (2 mm: 99 x 117 x 95)."""
+    from trialmri.grids import Grid
+
     maps, affine = mni_1mm()
     lo = affine[:3, 3]
     hi = affine[:3, :3] @ (np.asarray(maps["t1"].shape) - 1) + lo
@@ -52,5 +56,19 @@ def mni_grid(voxel_mm: float) -> Grid:
 
 def mni_on_grid(grid: Grid) -> dict[str, np.ndarray]:
     """Template T1 and tissue fractions resampled (anti-aliased, trilinear) onto ``grid``."""
+    from trialmri.grids import resample
+
     maps, affine = mni_1mm()
     return {name: resample(arr, affine, grid) for name, arr in maps.items()}
+
+
+def write_template(resolution_mm: float, t1w_out, mask_out) -> str:
+    """The MNI152 template's T1w (float32) and brain mask (uint8, its brain probability > 0.5) on
+    the grid of ``resolution_mm`` -> NIfTI files; returns the line to log."""
+    from trialmri.io import save_nifti  # here: the workflow imports this module at parse time
+
+    grid = mni_grid(float(resolution_mm))
+    maps = mni_on_grid(grid)
+    save_nifti(t1w_out, maps["t1"], grid.affine)
+    save_nifti(mask_out, maps["brain"] > 0.5, grid.affine, dtype=np.uint8)
+    return f"template grid {grid.shape} at {resolution_mm} mm"

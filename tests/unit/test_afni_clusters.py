@@ -8,7 +8,7 @@ import json
 import pytest
 
 from trialmri.cli import main
-from trialmri.clusters import afni_commands as AFNI
+from trialmri.clusters import afni_commands as AFNI, afni_outputs as AFNI_OUT
 
 # 3dFWHMx -ShowMeClassicFWHM -acf stdout, as AFNI prints it (comment lines, two lines of four numbers)
 FWHMX_STDOUT = """# old-style FWHM parameters
@@ -48,17 +48,17 @@ def test_3dclustsim_command_line_reads_the_acf_words_file():
 
 def test_3dfwhmx_stdout_read(tmp_path):
     (tmp_path / "out.txt").write_text(FWHMX_STDOUT)
-    out = AFNI.read_fwhmx_stdout(tmp_path / "out.txt")
+    out = AFNI_OUT.read_fwhmx_stdout(tmp_path / "out.txt")
     assert out["acf"] == [0.0603753, 6.5946, 8.09281] and out["acf_fwhm_mm"] == 11.598
     assert out["fwhm_xyz_mm"] == [5.3901, 5.41111, 5.6564]
     (tmp_path / "bad.txt").write_text("# only comments\n 0 0 0 0\n")
     with pytest.raises(ValueError, match="two lines of 4 numbers"):
-        AFNI.read_fwhmx_stdout(tmp_path / "bad.txt")
+        AFNI_OUT.read_fwhmx_stdout(tmp_path / "bad.txt")
 
 
 def test_3dclustsim_tables_read_and_our_tables_round_trip(tmp_path):
     (tmp_path / "t.1D").write_text(CLUSTSIM_TABLE)
-    assert AFNI.read_clustsim_table(tmp_path / "t.1D") == {"0.01": {"0.05": 76.6, "0.01": 103.2},
+    assert AFNI_OUT.read_clustsim_table(tmp_path / "t.1D") == {"0.01": {"0.05": 76.6, "0.01": 103.2},
                                                            "0.005": {"0.05": 52.8, "0.01": 72.0}}
     # our own tables are in the same layout: reading them back gives our JSON (to the printed 0.1)
     import nibabel as nib
@@ -68,7 +68,7 @@ def test_3dclustsim_tables_read_and_our_tables_round_trip(tmp_path):
     assert main(["clustsim", "--mask", str(tmp_path / "m.nii.gz"), "--acf", "0.7", "3", "10", "--pthr", "0.01",
                  "0.005", "--athr", "0.05", "0.01", "--iter", "1000", "--out-prefix", str(tmp_path / "cs")]) == 0
     ours = json.loads((tmp_path / "cs.json").read_text())
-    back = AFNI.read_clustsim_tables(tmp_path / "cs")
+    back = AFNI_OUT.read_clustsim_tables(tmp_path / "cs")
     for nn, by_side in back.items():
         for side, by_p in by_side.items():
             for p, by_a in by_p.items():
@@ -76,4 +76,4 @@ def test_3dclustsim_tables_read_and_our_tables_round_trip(tmp_path):
                     assert size == pytest.approx(ours[nn][side][p][a], abs=0.051)
     (tmp_path / "cs.NN3_bisided.1D").unlink()
     with pytest.raises(FileNotFoundError, match="NN3_bisided"):
-        AFNI.read_clustsim_tables(tmp_path / "cs")
+        AFNI_OUT.read_clustsim_tables(tmp_path / "cs")

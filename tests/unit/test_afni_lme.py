@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from trialmri.lme import afni_commands as AFNI_LME
+from trialmri.lme import afni_commands as AFNI_LME, afni_outputs as AFNI_LME_OUT
 from trialmri.stats.formula import build_design
 from trialmri.lme.reml import fit_voxels
 
@@ -25,18 +25,18 @@ TERMS = ["(Intercept)", "group", "treatment", "order", "group:treatment"]
 def test_data_table_in_3dlme_form():
     table = pd.DataFrame({"subject": ["a1", "a1", "b2"], "group": ["HV", "HV", "TRD"],
                           "treatment": ["ketamine", "placebo", "ketamine"], "InputFile": ["x/1.nii.gz", "2.nii", "3.nii"]})
-    text = AFNI_LME.afni_data_table(table, "subject", ["group", "treatment"])
+    text = AFNI_LME_OUT.afni_data_table(table, "subject", ["group", "treatment"])
     lines = [line.split("\t") for line in text.splitlines()]
     assert lines[0] == ["Subj", "group", "treatment", "InputFile"]
     assert lines[1] == ["a1", "HV", "ketamine", "x/1.nii.gz"] and len(lines) == 4
-    numeric = AFNI_LME.afni_data_table(table.assign(group=["1", "1", "2"], age=[30.5, 30.5, 41]), "subject",
+    numeric = AFNI_LME_OUT.afni_data_table(table.assign(group=["1", "1", "2"], age=[30.5, 30.5, 41]), "subject",
                                        ["group", "treatment"], qvars=["age"])
     assert [line.split("\t")[1:3] for line in numeric.splitlines()[1:]] == [["group_1", "ketamine"],
                                                                         ["group_1", "placebo"], ["group_2", "ketamine"]]
     assert [line.split("\t")[3] for line in numeric.splitlines()] == ["age", "30.5", "30.5", "41.0"]
     table.loc[2, "InputFile"] = "my maps/3.nii"
     with pytest.raises(ValueError, match="InputFile value 'my maps/3.nii' holds a space"):
-        AFNI_LME.afni_data_table(table, "subject", ["group", "treatment"])
+        AFNI_LME_OUT.afni_data_table(table, "subject", ["group", "treatment"])
 
 
 def test_3dlme_command_line():
@@ -82,7 +82,7 @@ def test_3dlme_output_converted_to_our_layout_matches_the_native_engine(tmp_path
     nib.save(nib.Nifti1Image(resid, affine), tmp_path / "resid.nii.gz")
     nib.save(nib.Nifti1Image(mask, affine), tmp_path / "mask.nii.gz")
     prefix = tmp_path / "out" / "seed"
-    meta = AFNI_LME.convert_lme_outputs(tmp_path / "lme.nii.gz", tmp_path / "resid.nii.gz",
+    meta = AFNI_LME_OUT.convert_lme_outputs(tmp_path / "lme.nii.gz", tmp_path / "resid.nii.gz",
                                         tmp_path / "mask.nii.gz", str(prefix), container="docker://afni")
     assert meta["engine"] == "AFNI 3dLME"
     ours = fit_voxels(data.to_numpy(), build_design(design, "group*treatment+order"), design.subject)
@@ -107,5 +107,5 @@ def test_output_without_afni_extension_is_a_clear_error(tmp_path):
     nib.save(nib.Nifti1Image(np.zeros((2, 2, 2, 1, 2), np.float32), np.eye(4)), tmp_path / "lme.nii.gz")
     nib.save(nib.Nifti1Image(np.ones((2, 2, 2), np.uint8), np.eye(4)), tmp_path / "mask.nii.gz")
     with pytest.raises(ValueError, match="no AFNI header extension"):
-        AFNI_LME.convert_lme_outputs(tmp_path / "lme.nii.gz", tmp_path / "lme.nii.gz", tmp_path / "mask.nii.gz",
+        AFNI_LME_OUT.convert_lme_outputs(tmp_path / "lme.nii.gz", tmp_path / "lme.nii.gz", tmp_path / "mask.nii.gz",
                                      str(tmp_path / "P"))

@@ -13,7 +13,7 @@ import nibabel as nib
 import numpy as np
 import pytest
 
-from trialmri.fc import afni_commands as AFNI
+from trialmri.fc import afni_commands as AFNI, afni_outputs as AFNI_OUT
 from trialmri.fc.netcorr import netcc_table
 from trialmri.tables import read_tsv
 
@@ -103,7 +103,7 @@ def test_output_names_follow_3dnetcorr():
 def test_read_netcc_gives_labelled_matrices(tmp_path):
     path = tmp_path / "P_000.netcc"
     path.write_text(NETCC)
-    m = AFNI.read_netcc(path)
+    m = AFNI_OUT.read_netcc(path)
     assert list(m) == ["CC", "FZ"]
     for name, expected in (("CC", R), ("FZ", FZ)):
         assert list(m[name].index) == [1, 2, 7] and list(m[name].columns) == [1, 2, 7]
@@ -116,9 +116,9 @@ def test_read_netcc_with_label_table_names_and_old_layout(tmp_path):
     named = NETCC.replace("        001 \t        002 \t         007",
                           "        PCC \t   L mPFC  \t  L-IPL")
     (tmp_path / "a.netcc").write_text(named)
-    assert AFNI.read_netcc(tmp_path / "a.netcc")["FZ"].attrs["names"] == ["PCC", "L mPFC", "L-IPL"]
+    assert AFNI_OUT.read_netcc(tmp_path / "a.netcc")["FZ"].attrs["names"] == ["PCC", "L mPFC", "L-IPL"]
     (tmp_path / "old.netcc").write_text(NETCC_2014)
-    old = AFNI.read_netcc(tmp_path / "old.netcc")
+    old = AFNI_OUT.read_netcc(tmp_path / "old.netcc")
     assert list(old) == ["CC"] and list(old["CC"].index) == [3, 5] and old["CC"].loc[3, 5] == 0.25
 
 
@@ -133,7 +133,7 @@ def test_read_netcc_rejects_malformed_files_naming_them(tmp_path, text, message)
     path = tmp_path / "bad.netcc"
     path.write_text(text)
     with pytest.raises(ValueError, match=message) as err:
-        AFNI.read_netcc(path)
+        AFNI_OUT.read_netcc(path)
     assert str(path) in str(err.value)
 
 
@@ -159,7 +159,7 @@ def test_conversion_writes_z_maps_and_table_in_our_layout(tmp_path):
     prefix, maps, affine = _afni_outputs(tmp_path)
     z_paths = {name: str(tmp_path / "ours" / f"roi-{name}_z.nii.gz") for name in NAMES.values()}
     table_path = tmp_path / "ours" / "netcc.tsv"
-    AFNI.convert_netcorr_outputs(prefix, NAMES, z_paths, table_path)
+    AFNI_OUT.convert_netcorr_outputs(prefix, NAMES, z_paths, table_path)
 
     for label, name in NAMES.items():
         img = nib.load(z_paths[name])
@@ -183,7 +183,7 @@ def test_conversion_writes_z_maps_and_table_in_our_layout(tmp_path):
 def test_conversion_of_a_subset_of_rois(tmp_path):
     prefix, maps, _ = _afni_outputs(tmp_path)
     z_paths = {"LIPL": str(tmp_path / "lipl.nii.gz")}
-    AFNI.convert_netcorr_outputs(prefix, NAMES, z_paths, tmp_path / "netcc.tsv")
+    AFNI_OUT.convert_netcorr_outputs(prefix, NAMES, z_paths, tmp_path / "netcc.tsv")
     np.testing.assert_array_equal(np.asarray(nib.load(z_paths["LIPL"]).dataobj), maps[7])
 
 
@@ -191,16 +191,16 @@ def test_missing_wb_map_raises_naming_it(tmp_path):
     prefix, _, _ = _afni_outputs(tmp_path, labels=(1, 2))
     z_paths = {name: str(tmp_path / f"{name}.nii.gz") for name in NAMES.values()}
     with pytest.raises(ValueError, match=r"WB_Z_ROI_007\.nii\.gz.*LIPL"):
-        AFNI.convert_netcorr_outputs(prefix, NAMES, z_paths, tmp_path / "netcc.tsv")
+        AFNI_OUT.convert_netcorr_outputs(prefix, NAMES, z_paths, tmp_path / "netcc.tsv")
 
 
 def test_missing_netcc_or_fz_or_name_raises(tmp_path):
     z_paths = {name: str(tmp_path / f"{name}.nii.gz") for name in NAMES.values()}
     with pytest.raises(ValueError, match=r"nothing_000\.netcc"):
-        AFNI.convert_netcorr_outputs(str(tmp_path / "nothing"), NAMES, z_paths, tmp_path / "t.tsv")
+        AFNI_OUT.convert_netcorr_outputs(str(tmp_path / "nothing"), NAMES, z_paths, tmp_path / "t.tsv")
     prefix, _, _ = _afni_outputs(tmp_path)
     with pytest.raises(ValueError, match=r"label\(s\) \[7\]"):
-        AFNI.convert_netcorr_outputs(prefix, {1: "PCC", 2: "mPFC"}, {}, tmp_path / "t.tsv")
+        AFNI_OUT.convert_netcorr_outputs(prefix, {1: "PCC", 2: "mPFC"}, {}, tmp_path / "t.tsv")
     (tmp_path / "afni" / "P_000.netcc").write_text(NETCC.split("# FZ")[0].replace("# 2  #", "# 1  #"))
     with pytest.raises(ValueError, match="-fish_z"):
-        AFNI.convert_netcorr_outputs(prefix, NAMES, z_paths, tmp_path / "t.tsv")
+        AFNI_OUT.convert_netcorr_outputs(prefix, NAMES, z_paths, tmp_path / "t.tsv")

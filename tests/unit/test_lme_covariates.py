@@ -15,7 +15,7 @@ import pytest
 
 from trialmri.cli import main
 from trialmri.fc.group_sessions import group_sessions, seed_table
-from trialmri.lme import afni_commands as AFNI_LME
+from trialmri.lme import afni_commands as AFNI_LME, afni_outputs as AFNI_LME_OUT
 from trialmri.lme.covariates import (Covariate, add_covariates, dropped_message, quantitative_names,
                                      resolve_covariates, with_covariates)
 from trialmri.stats.formula import build_design, design_rows
@@ -99,7 +99,7 @@ def test_sessions_and_seed_tables_carry_the_covariates(tmp_path):
     maps = {k: tmp_path / f"{k[0]}_{k[1]}.nii.gz" for k in keys}
     table = seed_table(sessions, maps, ["group", "treatment"])
     assert list(table.columns) == ["subject", "group", "treatment", "age", "race", "InputFile"]
-    text = AFNI_LME.afni_data_table(table.assign(InputFile=["a.nii", "b.nii", "c.nii"]), "subject",
+    text = AFNI_LME_OUT.afni_data_table(table.assign(InputFile=["a.nii", "b.nii", "c.nii"]), "subject",
                                     ["group", "treatment"], qvars=["age"])
     assert text.splitlines()[:2] == ["Subj\tgroup\ttreatment\tage\trace\tInputFile",
                                      "s1\tHV\tketamine\t30.0\twhite\ta.nii"]

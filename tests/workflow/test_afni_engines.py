@@ -23,7 +23,7 @@ from afni_dataset import AFNI_DIR
 from helpers import BIN, ROOT, run
 
 from trialmri.clusters.acf import acf_model
-from trialmri.clusters.afni_commands import read_clustsim_tables
+from trialmri.clusters.afni_outputs import read_clustsim_tables
 from trialmri.clusters.cluster_files import apply_threshold
 
 SPACE = "space-MNI152NLin2009cAsym"

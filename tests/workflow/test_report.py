@@ -33,15 +33,34 @@ def rules_text() -> str:
     return "".join(p.read_text() for p in sorted((ROOT / "rules").glob("*.smk")))
 
 
+# A report entry is declared by Snakemake's report(...) or by one of the helpers of rules/common.smk
+# that return one (in_report, session_report, dti_group_report, ...: every name ending in report).
+REPORT_CALL = re.compile(r"\b\w*report\(")
+
+
+def declarations() -> str:
+    """The rules' text without the report helpers' own definitions (a helper calling another is
+    not one more output)."""
+    return re.sub(r"^def \w*report\(.*?(?=^\S)", "", rules_text(), flags=re.M | re.S)
+
+
 def registered_outputs() -> int:
-    """How many report(...) outputs the rules and their output helpers declare."""
-    return len(re.findall(r"\breport\(", rules_text()))
+    """How many report outputs the rules and their output helpers declare."""
+    return len(REPORT_CALL.findall(declarations()))
 
 
 def rules_declaring_report_outputs() -> set[str]:
-    """Rules whose own block declares a report(...) output (helpers in common.smk not followed)."""
-    blocks = re.split(r"^(?=rule |checkpoint )", rules_text(), flags=re.M)
-    return {re.match(r"\w+ (\w+)", b)[1] for b in blocks if b.startswith(("rule ", "checkpoint ")) and "report(" in b}
+    """Rules whose output directive declares a report output, itself or through a module-level
+    constant of outputs it names (``**SEED_MAP_OUTPUTS``, ``fd_figure=FD_FIGURE``; function helpers
+    in common.smk not followed)."""
+    text = declarations()
+    constants = {m[1] for m in re.finditer(r"^[ \t]*([A-Z][A-Z0-9_]*) = (.*?)(?=^\S)", text, flags=re.M | re.S)
+                 if REPORT_CALL.search(m[2])}
+    # a rule's output directive: from "output:" to the rule's next directive or the rule's end
+    outputs = re.findall(r"^(?:rule|checkpoint) (\w+):\n(?:    \w.*\n|        .*\n|\s*\n)*?    output:\n"
+                         r"((?:        .*\n|\s*\n)*)", text, flags=re.M)
+    return {name for name, block in outputs
+            if REPORT_CALL.search(block) or any(re.search(rf"\b{c}\b", block) for c in constants)}
 
 
 def report_entries(html: str) -> dict:

@@ -1,9 +1,10 @@
-"""FSL engine: the studies' command lines, built with fslpy's wrappers (``fsl.wrappers``).
+"""FSL engine: the studies' command lines, as argument lists written from each program's usage.
 
-fslpy assembles each command from keyword arguments exactly as it would run it; here only the
-argument list is taken (the wrapped function, file checks off), because the workflow fills the
-paths in later and runs the command inside the pinned FSL container. ``fsl_reg`` is a shell script
-fslpy does not wrap; its usage line is ``fsl_reg <input> <reference> <output> [-e] [-a] [-FA]``
+The argument lists are the ones fslpy's wrappers (``fsl.wrappers``, 3.29) build for the same
+keyword arguments (``--name=value`` options for the FDT/topup/eddy/FNIRT tools, ``-name value`` for
+FLIRT/MCFLIRT), written out here with the standard library only so the workflow parses without
+fslpy; the workflow fills the paths in later and runs the command inside the pinned FSL container.
+``fsl_reg`` is a shell script; its usage line is ``fsl_reg <input> <reference> <output> [-e] [-a] [-FA]``
 (``$FSLDIR/bin/fsl_reg``, FSL 6.0), with ``-FA`` selecting ``FA_2_FMRIB58_1mm.cnf``; it writes
 ``<output>.mat`` (FLIRT affine), ``<output>_warp.nii.gz`` (FNIRT coefficients) and
 ``<output>.nii.gz``. Paths may be Snakemake placeholders such as ``{input.fa}``.
@@ -11,8 +12,7 @@ fslpy does not wrap; its usage line is ``fsl_reg <input> <reference> <output> [-
 Distortion / motion / eddy steps (reverse-phase-encoded pair): the series are concatenated
 (``fslmerge -t``), their b0s picked (``fslselectvols``) for ``topup`` (susceptibility field, Hz),
 ``mcflirt`` reports the b0s' rigid motion, and ``eddy`` corrects eddy currents and motion through
-topup's field. fslpy's ``fslmerge`` dispatches to private wrapped functions at call time, so its
-argv (``fslmerge -t <out> <in1> <in2> ...``) is written out here.
+topup's field (``fslmerge -t <out> <in1> <in2> ...``).
 
 The commands follow the FSL version of the pinned image (``containers.fsl``, read from its tag by
 :func:`fsl_version`): FSL 6.0.4 ships ``eddy_openmp`` (threads from ``OMP_NUM_THREADS``) and no
@@ -59,8 +59,8 @@ Where each program and option is documented for the pinned image (docker://brain
 
 from __future__ import annotations
 
-import inspect
 import json
+import os
 import re
 
 from trialmri.shell_words import join_words, shell_word
@@ -91,17 +91,25 @@ def fsl_version(container: str) -> tuple[int, int, int]:
     return tuple(int(part) for part in match.groups())
 
 
-def _argv(wrapper, *args, **kwargs) -> list[str]:
-    import fsl.utils.assertions as assertions
-    import fsl.wrappers
-
-    with assertions.disabled():
-        return inspect.unwrap(getattr(fsl.wrappers, wrapper))(*args, **kwargs)
+def _options(style: str, **options) -> list[str]:
+    """Options in keyword order as fslpy's ``applyArgStyle`` writes them: ``style`` ``"--="`` gives
+    ``--name=value``, ``"-"`` gives ``-name value``; True gives the bare flag."""
+    words: list[str] = []
+    for name, value in options.items():
+        flag = f"{style.rstrip('=')}{name}"
+        if value is True:
+            words.append(flag)
+        elif style.endswith("="):
+            words.append(f"{flag}={value}")
+        else:
+            words += [flag, str(value)]
+    return words
 
 
 def dtifit(dwi: str, mask: str, bval: str, bvec: str, prefix: str) -> str:
     """``dtifit --wls``: writes ``<prefix>_MD``, ``_FA``, ``_L1``, ``_L2``, ``_L3`` (.nii.gz)."""
-    return join_words(_argv("dtifit", dwi, prefix, mask, bvec, bval, wls=True))
+    return join_words(["dtifit", *_options("--=", data=dwi, out=prefix, mask=mask, bvecs=bvec, bvals=bval,
+                                           wls=True)])
 
 
 def tensor_outputs(prefix: str, md: str, fa: str, ad: str, rd: str) -> str:
@@ -123,7 +131,7 @@ def dtifit_to_maps(dwi: str, mask: str, bval: str, bvec: str, prefix: str, md: s
 
 def flirt_rigid(moving: str, fixed: str, out_mat: str) -> str:
     """``flirt -dof 6``: session co-registration (post FA onto pre FA), FSL text matrix out."""
-    return join_words(_argv("flirt", moving, fixed, omat=out_mat, dof=6))
+    return join_words(["flirt", *_options("-", **{"in": moving}, ref=fixed, omat=out_mat, dof=6)])
 
 
 def fsl_reg_fa(fa: str, prefix: str) -> str:
@@ -136,7 +144,8 @@ def applywarp(moving: str, warp: str, out: str, resolution_mm: int, premat: str 
     kwargs = {"warp": warp, "interp": "trilinear"}
     if premat is not None:
         kwargs["premat"] = premat
-    return join_words(_argv("applywarp", moving, TEMPLATE_GRID[resolution_mm], out, **kwargs))
+    return join_words(["applywarp", *_options("--=", **{"in": moving}, ref=TEMPLATE_GRID[resolution_mm],
+                                              out=out, **kwargs)])
 
 
 def sidecar_json(container: str, sources) -> str:
@@ -155,7 +164,9 @@ def merge_series(dwis, out: str) -> str:
 
 def select_vols(image: str, vols, out: str) -> str:
     """``fslselectvols``: volumes ``vols`` (0-based ints, or a comma list / placeholder) of ``image``."""
-    return join_words(_argv("fslselectvols", image, out, vols))
+    if not isinstance(vols, (str, os.PathLike)):
+        vols = ",".join(str(v) for v in vols)
+    return join_words(["fslselectvols", "-i", image, "-o", out, f"--vols={vols}"])
 
 
 def merge_b0s(dwis, b0_vols, merged_dwi: str, b0s: str) -> str:
@@ -169,13 +180,14 @@ def merge_b0s(dwis, b0_vols, merged_dwi: str, b0s: str) -> str:
 def topup(b0s: str, datain: str, prefix: str, field_hz: str, corrected_b0: str) -> str:
     """``topup --config=b02b0.cnf``: writes ``<prefix>_fieldcoef.nii.gz``, ``<prefix>_movpar.txt``,
     the field map (Hz) and the corrected b0s."""
-    return join_words(_argv("topup", b0s, datain, config=TOPUP_CONFIG, out=prefix, fout=field_hz,
-                            iout=corrected_b0))
+    return join_words(["topup", *_options("--=", imain=b0s, datain=datain, config=TOPUP_CONFIG, out=prefix,
+                                          fout=field_hz, iout=corrected_b0)])
 
 
 def applytopup(image: str, datain: str, index: int, topup_prefix: str, out: str) -> str:
     """``applytopup --method=jac``: one series (datain row ``index``, 1-based) unwarped by topup."""
-    return join_words(_argv("applytopup", image, datain, str(index), topup_prefix, out, method="jac"))
+    return join_words(["applytopup", *_options("--=", imain=image, datain=datain, inindex=index,
+                                               topup=topup_prefix, out=out, method="jac")])
 
 
 def eddy(dwi: str, mask: str, acqp: str, index: str, bvecs: str, bvals: str, topup_prefix: str,
@@ -190,7 +202,8 @@ def eddy(dwi: str, mask: str, acqp: str, index: str, bvecs: str, bvals: str, top
         kwargs["repol"] = True
     if tuple(fsl_version) >= EDDY_NTHR_FSL:
         kwargs["nthr"] = str(nthr)
-    argv = _argv("eddy", dwi, mask, index, acqp, bvecs, bvals, out_prefix, **kwargs)
+    argv = ["eddy", *_options("--=", imain=dwi, mask=mask, index=index, acqp=acqp, bvecs=bvecs, bvals=bvals,
+                              out=out_prefix, **kwargs)]
     if tuple(fsl_version) >= EDDY_NTHR_FSL:
         return join_words(argv)
     return join_words([f"OMP_NUM_THREADS={nthr}", "eddy_openmp", *argv[1:]])
@@ -199,7 +212,7 @@ def eddy(dwi: str, mask: str, acqp: str, index: str, bvecs: str, bvals: str, top
 def mcflirt(b0s: str, out: str, refvol: int = 0) -> str:
     """``mcflirt -plots``: rigid motion of the b0s to volume ``refvol``; writes ``<out>.par``
     (per volume: 3 rotations in rad, then 3 translations in mm)."""
-    return join_words(_argv("mcflirt", b0s, out=out, refvol=refvol, plots=True))
+    return join_words(["mcflirt", *_options("-", **{"in": b0s}, out=out, refvol=refvol, plots=True)])
 
 
 def eddy_outputs(out_prefix: str, bval_in: str, dwi: str, bvec: str, bval: str, parameters: str,

@@ -14,7 +14,6 @@ import json
 import os
 from pathlib import Path
 
-import nibabel as nib
 import numpy as np
 import pandas as pd
 
@@ -88,6 +87,8 @@ def covariate_columns(sessions: pd.DataFrame) -> list[str]:
 
 def group_mask(mask_paths) -> tuple[np.ndarray, np.ndarray]:
     """Voxels inside every listed session's brain mask (all on one grid), and the affine."""
+    import nibabel as nib  # here, not at the top: the workflow imports this module to parse
+
     first = nib.load(mask_paths[0])
     mask = np.ones(first.shape[:3], bool)
     for path in mask_paths:
