@@ -7,7 +7,7 @@ from trialmri import __version__
 from trialmri.afni_version import read_version
 from trialmri.clusters.afni_commands import TABLE_SUFFIXES
 from trialmri.clusters.afni_outputs import read_clustsim_tables
-from trialmri.io import write_json
+from trialmri.text_files import write_json
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

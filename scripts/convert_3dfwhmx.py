@@ -3,7 +3,7 @@
 from trialmri.afni_version import read_version
 from trialmri.clusters.afni_outputs import read_fwhmx_stdout
 from trialmri.clusters.cluster_files import write_acf_words
-from trialmri.io import write_json
+from trialmri.text_files import write_json
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

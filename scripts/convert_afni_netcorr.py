@@ -8,7 +8,7 @@ from trialmri import __version__
 from trialmri.afni_version import read_version
 from trialmri.fc.afni_outputs import convert_netcorr_outputs
 from trialmri.fc.netcorr_files import label_names, write_excluded
-from trialmri.io import write_json
+from trialmri.text_files import write_json
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

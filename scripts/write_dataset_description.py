@@ -1,7 +1,7 @@
 """Snakemake glue: dataset_description.json of the derivatives tree."""
 
 from trialmri.bids.derivatives import dataset_description
-from trialmri.io import write_json
+from trialmri.text_files import write_json
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):

@@ -1,8 +1,8 @@
-"""Writing images (deterministic gzip), JSON and text whole or not at all. Tables: :mod:`trialmri.tables`."""
+"""Writing NIfTI images (deterministic gzip) whole or not at all. Tables: :mod:`trialmri.tables`;
+JSON and text: :mod:`trialmri.text_files`."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import nibabel as nib
@@ -30,23 +30,3 @@ def save_nifti(path, data: np.ndarray, affine: np.ndarray, dtype=np.float32, tr_
     with writing(path) as hidden:
         nib.save(img, hidden)  # nibabel's gzip writer sets mtime 0: same bytes for same data
     return path
-
-
-def write_json(path, obj) -> Path:
-    return write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
-
-
-def write_text(path, text: str) -> Path:
-    """Write ``text`` (UTF-8) whole or not at all (:func:`trialmri.atomic.writing`)."""
-    path = Path(path)
-    with writing(path) as hidden:
-        hidden.write_text(text, encoding="utf-8")
-    return path
-
-
-def _json_default(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError(f"not JSON serializable: {type(obj)}")

@@ -19,7 +19,7 @@ from trialmri.fc.confounds import load_session_confounds
 from trialmri.fc.denoise import brain_series
 from trialmri.fc.strategy import DenoiseStrategy
 from trialmri.grids import Grid
-from trialmri.io import write_json
+from trialmri.text_files import write_json
 from trialmri.tables import read_tsv, write_tsv
 from trialmri.synth import bold
 from trialmri.synth.design import SEEDS, TARGETS

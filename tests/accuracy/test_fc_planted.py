@@ -17,7 +17,8 @@ from trialmri.fc.netcorr_files import seed_maps, write_excluded
 from trialmri.fc.seeds import roi_label_map
 from trialmri.fc.strategy import DenoiseStrategy
 from trialmri.grids import Grid
-from trialmri.io import save_nifti, write_json
+from trialmri.io import save_nifti
+from trialmri.text_files import write_json
 from trialmri.tables import read_tsv, write_tsv
 from trialmri.qc.inputs import check_subject
 from trialmri.synth import bold

@@ -14,7 +14,7 @@ from trialmri.fc import confound_columns as cc
 from trialmri.fc.confounds import column_plan, load_session_confounds
 from trialmri.fc.denoise_files import denoise_files
 from trialmri.fc.strategy import DenoiseStrategy
-from trialmri.io import write_json
+from trialmri.text_files import write_json
 from trialmri.tables import read_tsv, write_tsv
 from trialmri.qc.inputs import check_subject
 

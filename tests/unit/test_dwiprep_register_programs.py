@@ -27,7 +27,8 @@ from trialmri.dwi.dwiprep_files import DEFAULT_ITERATIONS, OUTPUT_SUFFIXES, pref
 from trialmri.dwi.gradients import is_b0
 from trialmri.dwi.mask import brain_mask
 from trialmri.grids import Grid
-from trialmri.io import save_nifti, write_json, write_text
+from trialmri.io import save_nifti
+from trialmri.text_files import write_json, write_text
 from trialmri.synth import dwi as synth_dwi
 from trialmri.synth.presets import BRAIN_CENTRE_MNI
 from trialmri.templates import mni_1mm, mni_grid, mni_on_grid

@@ -153,3 +153,21 @@ def test_a_b0_only_fmap_series_is_checked_as_image_and_acquisition(tmp_path):
     table = check_subject("d1", files | {"dwi_pre_PA_nii": str(fmap),
                                          "dwi_pre_PA_json": str(fmap).replace(".nii.gz", ".json")})
     assert list(table.loc[table["status"] == "fail", "check"]) == ["acquisition parameters"]
+
+
+def test_a_failed_file_of_no_session_read_back_from_tsv_is_still_an_exclusion(tmp_path):
+    """The T1w's checks have session ``n/a``, which a TSV reads back as missing: its failure must
+    still exclude the subject (session ``n/a``: the whole subject, tables.session_failed)."""
+    import pandas as pd
+
+    from trialmri.tables import failed_input_checks, qc_row, read_tsv, session_failed, write_tsv
+
+    table = pd.DataFrame([qc_row("001", None, "anat/sub-001_T1w.nii.gz", "readable", False, "cut short"),
+                          qc_row("001", "pre", "dwi/sub-001_ses-pre_dwi.nii.gz", "readable", False, "bad"),
+                          qc_row("290", None, "anat/sub-290_T1w.nii.gz", "readable", True)])
+    write_tsv(tmp_path / "qc.tsv", table)
+    exclusions = failures_as_exclusions(read_tsv(tmp_path / "qc.tsv"))
+    assert exclusions[["subject", "session"]].values.tolist() == [["001", "n/a"], ["001", "pre"]]
+    write_tsv(tmp_path / "exclusions.tsv", exclusions)
+    failed = failed_input_checks(tmp_path / "exclusions.tsv")
+    assert failed == {"001": {"n/a", "pre"}} and session_failed(failed["001"], "post")

@@ -5,7 +5,7 @@ description, units and source table, as the score tables' sidecars give them).""
 from __future__ import annotations
 
 from trialmri.bids.scores import load_scores
-from trialmri.io import write_json
+from trialmri.text_files import write_json
 from trialmri.tables import write_tsv
 
 KEY_COLUMNS = {"participant_id": {"Description": "subject (sub-<label>)"},

@@ -25,7 +25,8 @@ from trialmri.clusters.cluster_table import DEFAULT_ATLASES, cluster_table, find
 from trialmri.clusters.noise import wrap_radius
 from trialmri.errors import InputError
 from trialmri.image_inputs import read_image, read_mask, read_series
-from trialmri.io import save_nifti, write_json, write_text
+from trialmri.io import save_nifti
+from trialmri.text_files import write_json, write_text
 from trialmri.tables import read_tsv, write_tsv
 from trialmri.lme.lme_files import stat_volume, term_sign
 

@@ -12,7 +12,8 @@ from trialmri.dwi.gradients import write_fsl_gradients
 from trialmri.dwi.registration import ants_version
 from trialmri.errors import InputError
 from trialmri.image_inputs import check_grid, read_image
-from trialmri.io import save_nifti, write_json
+from trialmri.io import save_nifti
+from trialmri.text_files import write_json
 from trialmri.tables import write_tsv
 
 PE_LETTERS = "ijk"

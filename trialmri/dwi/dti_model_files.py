@@ -15,7 +15,7 @@ from trialmri.dwi.dti_table import analysis_table
 from trialmri.dwi.dti_tests import MAIN_MODEL, correlations, fit_models, model_description, model_frame, table2
 from trialmri.dwi.roi_md import MD_TABLE_UNITS
 from trialmri.dwi.table2_html import write_table2_html
-from trialmri.io import write_json
+from trialmri.text_files import write_json
 from trialmri.tables import write_tsv
 
 # the files written, by key: the TSV/HTML tables, then the JSON sidecars

@@ -29,7 +29,8 @@ from trialmri.bids.derivatives import map_sidecar
 # SyN iterations per level, coarse to fine (config dti.syn_iterations); ANTsPy's default
 # (40, 20, 0) never refines at full resolution
 from trialmri.dwi.defaults import SYN_ITERATIONS
-from trialmri.io import save_nifti, write_json
+from trialmri.io import save_nifti
+from trialmri.text_files import write_json
 from trialmri.templates import TEMPLATE_NAME
 
 T1W_MASK_DILATION_MM = 8.0

@@ -7,7 +7,7 @@ from __future__ import annotations
 from trialmri.fc.denoise_files import denoise_files
 from trialmri.fc.qc_plots import plot_framewise_displacement
 from trialmri.fc.strategy import DenoiseStrategy
-from trialmri.io import write_json
+from trialmri.text_files import write_json
 from trialmri.tables import read_tsv
 
 

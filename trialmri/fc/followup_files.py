@@ -17,7 +17,7 @@ from trialmri.fc.posthoc import cluster_posthoc, posthoc_sidecar
 from trialmri.fc.roi_values import load_labels
 from trialmri.lme.covariates import add_covariates, as_covariates, dropped_message, quantitative_names, \
     with_covariates
-from trialmri.io import write_json
+from trialmri.text_files import write_json
 from trialmri.tables import read_tsv, write_tsv
 
 MODEL_TABLES = ("anova", "coefficients", "emmeans")  # fit_models' tables, one TSV each

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from trialmri.fc.group_sessions import group_mask, group_sessions, relative_to, seed_table
-from trialmri.io import save_nifti, write_text
+from trialmri.io import save_nifti
+from trialmri.text_files import write_text
 from trialmri.lme.afni_outputs import afni_data_table
 from trialmri.lme.covariates import as_covariates
 from trialmri.tables import read_tsv, write_tsv

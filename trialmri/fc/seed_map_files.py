@@ -12,7 +12,7 @@ import pandas as pd
 from trialmri import __version__
 from trialmri.fc.netcorr_files import seed_maps, write_excluded, write_seed_maps
 from trialmri.fc.seeds import check_roi_voxels
-from trialmri.io import write_json
+from trialmri.text_files import write_json
 from trialmri.tables import read_tsv
 
 METHOD = ("Pearson r of each ROI's mean time series (the mean over all in-mask voxels of all its spheres) with "

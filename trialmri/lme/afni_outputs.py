@@ -23,7 +23,8 @@ import pandas as pd
 
 from trialmri import __version__
 from trialmri.image_inputs import FITMASK_DESCRIPTION
-from trialmri.io import save_nifti, write_json
+from trialmri.io import save_nifti
+from trialmri.text_files import write_json
 from trialmri.lme.lme_files import (
     INPUT_COLUMN,
     MASK_CODES,

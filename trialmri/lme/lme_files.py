@@ -31,7 +31,8 @@ import pandas as pd
 from trialmri import __version__
 from trialmri.errors import InputError
 from trialmri.image_inputs import FITMASK_DESCRIPTION, check_grid, read_image, read_mask
-from trialmri.io import save_nifti, write_json
+from trialmri.io import save_nifti
+from trialmri.text_files import write_json
 from trialmri.stats.formula import INTERCEPT, NotEstimable, build_design, parse_formula
 from trialmri.lme.reml import REASONS, VoxelwiseFit, fit_voxels
 from trialmri.table_inputs import read_table

@@ -21,7 +21,7 @@ from trialmri.fc.denoise import brain_mask, brain_series, repetition_time
 from trialmri.fc.strategy import DenoiseStrategy
 from trialmri.grids import same_grid
 from trialmri.qc.image_data import scan_data
-from trialmri.tables import COLUMNS, EXCLUSION_COLUMNS, INPUT_QC_STEP, qc_row
+from trialmri.tables import COLUMNS, EXCLUSION_COLUMNS, INPUT_QC_STEP, NO_SESSION, qc_row
 
 
 class _Rows:
@@ -203,8 +203,10 @@ def _check_censoring(rows: _Rows, session: str, parts: dict[str, str], strategy:
 
 
 def failures_as_exclusions(qc: pd.DataFrame, step: str = INPUT_QC_STEP) -> pd.DataFrame:
-    """One exclusion row per (subject, session) with failed checks, reasons joined."""
-    failed = qc[qc["status"] == "fail"]
+    """One exclusion row per (subject, session) with failed checks, reasons joined. A check of a
+    file of no session (the T1w, participants.tsv) is a row of session ``n/a`` (NO_SESSION), also when
+    the QC table was read back from TSV (where ``n/a`` reads as missing)."""
+    failed = qc[qc["status"] == "fail"].fillna({"session": NO_SESSION})
     if failed.empty:
         return pd.DataFrame(columns=EXCLUSION_COLUMNS)
     grouped = failed.groupby(["subject", "session"], sort=True)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from trialmri import __version__
 from trialmri.errors import InputError
-from trialmri.io import write_json
+from trialmri.text_files import write_json
 from trialmri.tables import write_tsv
 from trialmri.stats.roi_lme import RoiLmeFit, fit_roi_lme, split_formula
 from trialmri.table_inputs import read_table as read_text_table

@@ -26,7 +26,8 @@ from trialmri import __version__, transforms
 from trialmri.atlas import roi_mask
 from trialmri.bids.naming import BIDS_VERSION, bids_path
 from trialmri.grids import Grid
-from trialmri.io import save_nifti, write_json, write_text
+from trialmri.io import save_nifti
+from trialmri.text_files import write_json, write_text
 from trialmri.tables import write_tsv
 from trialmri.synth import bold, design, dwi
 from trialmri.synth.presets import BRAIN_CENTRE_MNI, Distortions, Preset, get_preset
