@@ -1,7 +1,7 @@
 """Snakemake glue: one seed's clusters of the term of interest (p < pthr, at least the simulated
 size): label map, table with MNI peaks and atlas labels, JSON with the threshold used."""
 
-from trialmri.clusters.cluster_files import apply_threshold
+from trialmri.clusters.cluster_files import apply_threshold, threshold_summary
 from trialmri.runlog import log_to
 
 with log_to(snakemake.log[0]):
@@ -10,9 +10,4 @@ with log_to(snakemake.log[0]):
                           snakemake.input.clustsim, p.term, p.pthr, p.alpha, p.nn, p.sided,
                           snakemake.output.dseg, snakemake.output.table, snakemake.output.sidecar,
                           atlases=p.atlases, prob_threshold=p.atlas_probability)
-    if "reason" in out:
-        print(f"seed {snakemake.wildcards.seed}: no clusters: {out['reason']}")
-    else:
-        print(f"seed {snakemake.wildcards.seed}: {out['clusters']} cluster(s) of {p.term} at p < {p.pthr} with "
-              f">= {out['min_voxels']} voxels (NN{p.nn} {out['sided']}, alpha {p.alpha}); "
-              f"{out['voxels_supra']} voxels below p")
+    print(threshold_summary(out, snakemake.wildcards.seed, p.term, p.pthr, p.alpha, p.nn))

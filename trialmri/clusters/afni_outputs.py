@@ -5,12 +5,15 @@ programs' JSON (``cluster_files``). Both formats and the command lines:
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from pathlib import Path
 
 from trialmri import __version__
 from trialmri.clusters.afni_commands import TABLE_SUFFIXES
 from trialmri.clusters.keys import prob_key
+from trialmri.text_files import write_json
 
 
 def read_fwhmx_stdout(path) -> dict:
@@ -68,4 +71,32 @@ def read_clustsim_tables(prefix) -> dict:
             raise FileNotFoundError(f"3dClustSim table {path} is missing (3dClustSim writes all nine NN x "
                                     "sidedness tables with -prefix)")
         out.setdefault(nn, {})[side] = read_clustsim_table(path)
+    return out
+
+
+def convert_clustsim_outputs(work_dir, acf_path, mask_path, iterations: int, seed: int, afni_version: str,
+                             container: str, prefix: str, out_json) -> dict:
+    """3dClustSim's nine tables in ``work_dir`` (prefix ``clustsim``) -> the native clustsim JSON
+    ``out_json`` (the tables, the ACF of ``acf_path``, the mask, iterations, seed, engine, version and
+    container), and the tables copied to ``prefix`` + their AFNI suffixes. Returns the tables."""
+    work_prefix = f"{work_dir}/clustsim"
+    table = read_clustsim_tables(work_prefix)
+    acf = json.loads(Path(acf_path).read_text())
+    meta = {"acf": acf.get("acf"), "mask": mask_path, "iterations": iterations, "seed": seed,
+            "engine": "AFNI 3dClustSim -acf", "version": afni_version, "container": container,
+            "converted_by": f"trialmri {__version__}"}
+    write_json(out_json, {**table, **meta})
+    for suffix in TABLE_SUFFIXES:
+        shutil.copyfile(f"{work_prefix}{suffix}", f"{prefix}{suffix}")
+    return table
+
+
+def convert_fwhmx_outputs(stdout_path, afni_version: str, container: str, acf_out, words_out) -> dict:
+    """3dFWHMx's stdout -> the native fwhmx JSON ``acf_out`` (with version and container) and the
+    ``a b c`` line ``words_out``. Returns what the JSON holds."""
+    from trialmri.clusters.cluster_files import write_acf_words  # numpy, pandas, atlases: only here
+
+    out = {**read_fwhmx_stdout(stdout_path), "version": afni_version, "container": container}
+    write_json(acf_out, out)
+    write_acf_words(words_out, out)
     return out

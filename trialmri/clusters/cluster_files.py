@@ -289,3 +289,18 @@ def summarize_clusters(seeds, tables, sidecars) -> pd.DataFrame:
         if col in out:
             out[col] = pd.to_numeric(out[col]).astype("Int64")
     return out
+
+
+def threshold_summary(out: dict, seed: str, term: str, pthr: float, alpha: float, nn: int) -> str:
+    """The log line of one seed's clusters of ``term`` (``apply_threshold``'s result)."""
+    if "reason" in out:
+        return f"seed {seed}: no clusters: {out['reason']}"
+    return (f"seed {seed}: {out['clusters']} cluster(s) of {term} at p < {pthr} with >= {out['min_voxels']} "
+            f"voxels (NN{nn} {out['sided']}, alpha {alpha}); {out['voxels_supra']} voxels below p")
+
+
+def terms_summary(out: dict, seed: str) -> str:
+    """The log line of one seed's clusters of every term (``apply_threshold_terms``' result)."""
+    return f"seed {seed}: " + (out.get("reason") or "; ".join(
+        f"{term}: {t['clusters']} cluster(s) >= {t['min_voxels']} voxels ({t['sided']})"
+        for term, t in out["terms"].items()))

@@ -82,3 +82,16 @@ def topup_files(b0_plus_path, b0_minus_path, pe_axis: int, readout_s: float, out
     save_nifti(f"{out_prefix}_field_hz.nii.gz", field.field_hz, images[0].affine, description="field (Hz)")
     save_nifti(f"{out_prefix}_corrected.nii.gz", corrected, images[0].affine, description="corrected b0s")
     return field
+
+
+def correction_summary(result) -> list[str]:
+    """The log lines of one session's corrections (``correct_session_files``' result): the reverse
+    phase-encoding layout, the field's range (Hz) and b0 mismatch before -> after, outlier slices,
+    how the series were combined."""
+    f = result.field
+    layout = (f"b0-only series {', '.join(result.field_only)} in fmap/ (the field only)" if result.field_only
+              else "two full DWI series")
+    return [f"reverse phase encoding: {layout}",
+            f"field {f.field_hz.min():.1f} to {f.field_hz.max():.1f} Hz in {f.seconds:.1f} s; b0 mismatch "
+            f"{f.mismatch_before:.1f} -> {f.mismatch_after:.1f}; {len(result.outliers)} outlier slices; "
+            f"{result.combination}"]

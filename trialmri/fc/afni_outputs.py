@@ -21,6 +21,7 @@ matrices``; ``-part_corr`` adds ``# PC`` and ``# PCB`` blocks. Both are read.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -28,10 +29,13 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 
+from trialmri import __version__
 from trialmri.fc.afni_commands import netcc_file, wb_z_file
 from trialmri.fc.netcorr import netcc_table
+from trialmri.fc.netcorr_files import label_names, write_excluded
 from trialmri.io import save_nifti
 from trialmri.tables import write_tsv
+from trialmri.text_files import write_json
 
 
 def _labels(words: list[str]) -> list:
@@ -149,3 +153,21 @@ def convert_netcorr_outputs(prefix: str, names: dict[int, str], z_paths: dict[st
         save_nifti(z_paths[name], data, img.affine, np.float32,
                    description=f"AFNI 3dNetCorr -ts_wb_Z Fisher z, ROI {name}")
     write_tsv(netcc_path, netcc_table(roi_names, matrices["CC"].to_numpy(float), matrices["FZ"].to_numpy(float)))
+
+
+def convert_netcorr_session(prefix: str, labels_path, rois, z_outputs, denoised_sidecar, mask_path, bold_path,
+                            afni_version: str, container: str, netcc_out, sidecar_out) -> bool:
+    """One session's 3dNetCorr outputs -> our z maps (``z_outputs``, one per name in ``rois``), ROI
+    table ``netcc_out`` and sidecar ``sidecar_out`` (engine, version, container, command, sources).
+    A session the denoising excluded (its sidecar's ``Excluded``; 3dNetCorr was not run) gets NaN
+    maps instead. Returns whether it was excluded."""
+    z_paths = dict(zip(rois, z_outputs))
+    excluded = json.loads(Path(denoised_sidecar).read_text())["Excluded"]
+    if excluded:
+        write_excluded(list(z_paths), mask_path, z_paths, netcc_out)
+    else:
+        convert_netcorr_outputs(prefix, label_names(labels_path), z_paths, netcc_out)
+    write_json(sidecar_out, {
+        "Engine": "afni", "Version": afni_version, "ConvertedBy": f"trialmri {__version__}", "Container": container,
+        "Command": "3dNetCorr -fish_z -ts_wb_Z -nifti", "Sources": [bold_path, labels_path], "Excluded": excluded})
+    return bool(excluded)

@@ -21,7 +21,7 @@ from trialmri.fc.denoise import brain_mask, brain_series, repetition_time
 from trialmri.fc.strategy import DenoiseStrategy
 from trialmri.grids import same_grid
 from trialmri.qc.image_data import scan_data
-from trialmri.tables import COLUMNS, EXCLUSION_COLUMNS, INPUT_QC_STEP, NO_SESSION, qc_row
+from trialmri.tables import COLUMNS, EXCLUSION_COLUMNS, INPUT_QC_STEP, NO_SESSION, qc_row, write_tsv
 
 
 class _Rows:
@@ -213,3 +213,12 @@ def failures_as_exclusions(qc: pd.DataFrame, step: str = INPUT_QC_STEP) -> pd.Da
     return pd.DataFrame([{"subject": s, "session": ses, "step": step,
                           "reason": "; ".join(f"{r.file}: {r.message}" for r in g.itertuples())}
                          for (s, ses), g in grouped])
+
+
+def check_subject_files(subject: str, inputs: dict, denoise: dict, bold_tr_s, tr_source, qc_out) -> list[str]:
+    """One subject's input checks (:func:`check_subject`; ``denoise``: config rsfmri.denoise) ->
+    ``qc_out`` (TSV); returns the log lines: the checks' notes, then how many failed."""
+    table = check_subject(subject, inputs, DenoiseStrategy.from_config(denoise), bold_tr_s, tr_source)
+    write_tsv(qc_out, table)
+    return [f"sub-{subject} {note}" for note in table.attrs.get("notes", [])] + [
+        f"sub-{subject}: {len(table)} checks, {int((table['status'] == 'fail').sum())} failed"]
