@@ -52,3 +52,25 @@ def test_write_group_sessions_leaves_out_excluded_sessions_and_says_why(tmp_path
     assert lines == ["1 of 2 sessions in the group model (1 subjects); group mask 48 voxels",
                      "  left out: sub-01 ses-pla: excluded at subject level: too few volumes",
                      "covariate age (quantitative): 0 session(s) left out for a missing value"]
+
+
+def test_seed_tables_keep_text_labels_and_write_relative_paths(tmp_path):
+    """Labels as a lab writes them (``001``, ``290``) stay text through the sessions TSV into both
+    tables; unused sessions are left out; map paths are relative to each table's folder."""
+    from trialmri.fc.group_session_files import write_seed_tables
+    from trialmri.tables import read_tsv, write_tsv
+
+    sessions = pd.DataFrame({"subject": ["001", "001", "290", "290"], "session": ["ketamine", "placebo"] * 2,
+                             "used": [True, True, True, False], "group": ["patient", "patient", "control", "control"],
+                             "treatment": ["active", "placebo", "active", "placebo"]})
+    write_tsv(tmp_path / "sessions.tsv", sessions)
+    keys = [["001", "ketamine"], ["001", "placebo"], ["290", "ketamine"], ["290", "placebo"]]
+    maps = [str(tmp_path / "maps" / f"sub-{s}_ses-{ses}_z.nii.gz") for s, ses in keys]
+    line = write_seed_tables(tmp_path / "sessions.tsv", keys, maps, ["group", "treatment"], [],
+                             tmp_path / "lme" / "table.tsv", tmp_path / "lme" / "afni.txt", "VS")
+    assert line == "seed VS: 3 maps of 2 subjects"
+    table = read_tsv(tmp_path / "lme" / "table.tsv")
+    assert table["subject"].tolist() == ["001", "001", "290"]
+    assert table["InputFile"].tolist() == [f"../maps/sub-{s}_ses-{ses}_z.nii.gz" for s, ses in keys[:3]]
+    afni = (tmp_path / "lme" / "afni.txt").read_text().split()
+    assert "001" in afni and "290" in afni and "../maps/sub-290_ses-ketamine_z.nii.gz" in afni

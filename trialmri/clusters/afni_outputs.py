@@ -12,6 +12,7 @@ from pathlib import Path
 
 from trialmri import __version__
 from trialmri.clusters.afni_commands import TABLE_SUFFIXES
+from trialmri.clusters.cluster_files import write_acf_words
 from trialmri.clusters.keys import prob_key
 from trialmri.text_files import write_json
 
@@ -94,8 +95,6 @@ def convert_clustsim_outputs(work_dir, acf_path, mask_path, iterations: int, see
 def convert_fwhmx_outputs(stdout_path, afni_version: str, container: str, acf_out, words_out) -> dict:
     """3dFWHMx's stdout -> the native fwhmx JSON ``acf_out`` (with version and container) and the
     ``a b c`` line ``words_out``. Returns what the JSON holds."""
-    from trialmri.clusters.cluster_files import write_acf_words  # numpy, pandas, atlases: only here
-
     out = {**read_fwhmx_stdout(stdout_path), "version": afni_version, "container": container}
     write_json(acf_out, out)
     write_acf_words(words_out, out)

@@ -62,8 +62,7 @@ def write_seed_tables(sessions_path, session_keys, map_paths, variables, qvars, 
     it runs (run_3dlme runs it there), and relative paths hold only BIDS names, so the folders above
     may have spaces or quotes. ``session_keys``: ``[subject, session]`` of each path in
     ``map_paths``. Returns the line to log."""
-    sessions = read_tsv(sessions_path)
-    sessions["subject"] = sessions["subject"].astype(str)
+    sessions = read_tsv(sessions_path)  # labels as text (tables.LABEL_COLUMNS)
     maps = {tuple(key): path for key, path in zip(session_keys, map_paths)}
     variables = list(variables)
     table = seed_table(sessions, maps, variables)
