@@ -47,13 +47,17 @@ def correct_session_files(named: dict, outputs: dict, iterations: int = MOTION_I
         FieldConvention=f"the series with PhaseEncodingDirection '{axis}' is displaced by +field_hz x "
                         f"TotalReadoutTime voxels along {axis}, the '{axis}-' series by the opposite",
         TotalReadoutTime=f.readout_s, FieldMismatchRMS={"before": f.mismatch_before, "after": f.mismatch_after},
-        Combination=result.combination, MotionIterations=iterations, OutlierSlices=len(result.outliers),
+        Combination=result.combination, MotionIterations=iterations, MotionRegistration=MOTION_REGISTRATION, OutlierSlices=len(result.outliers),
         Resampling="once per volume: motion/eddy affine composed with the field displacement, trilinear, "
                    "Jacobian-modulated", **layout))
     correction_plots.field_figure(f.field_hz, result.b0_before, result.b0_after, f.pe_axis,
                                   outputs["field_figure"], title)
     correction_plots.motion_figure(result.parameters, outputs["motion_figure"], title)
     return result
+
+
+MOTION_REGISTRATION = ("b0s rigid and DW volumes affine to their leave-one-out prediction: trialmri Gauss-Newton "
+                       "on the mean squares; the mean DW volume's drift from the b0s: ANTs rigid, Mattes MI")
 
 
 def topup_files(b0_plus_path, b0_minus_path, pe_axis: int, readout_s: float, out_prefix: str):

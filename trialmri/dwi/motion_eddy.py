@@ -3,7 +3,9 @@
 Conventions: every transform is a 4 x 4 matrix in **voxel-index coordinates** of the series' grid
 mapping a point of the *target* (the mean b0, undistorted) to the point of the volume where that
 tissue was imaged (the direction ``scipy.ndimage`` samples in). b0s are registered rigidly to the
-mean b0; each diffusion-weighted volume affinely to its leave-one-out tensor prediction, iterated.
+mean b0; each diffusion-weighted volume affinely to its leave-one-out tensor prediction, iterated (both by
+:mod:`trialmri.dwi.volume_fit`, mean squares); the mean DW volume's drift from the b0s rigidly by
+ANTs (mutual information: the contrasts differ).
 Eddy currents displace along the phase-encoding axis only, so each affine is split into a rigid
 head motion and an eddy part that changes the PE row alone (offset, and the field's gradient along
 each axis). bvecs (FSL voxel frame) turn by the rotation of that rigid part.
@@ -25,10 +27,12 @@ from scipy import ndimage
 
 from trialmri.dwi.defaults import MIN_DW_VOLUMES, MOTION_ITERATIONS
 from trialmri.dwi.gradients import is_b0, tensor_design
+from trialmri.dwi import volume_fit
 from trialmri.dwi.volume_registration import register
 
 OUTLIER_Z = -4.0  # slice deficit in robust SD units (FSL eddy's --ol_nstd default 4)
 OUTLIER_MIN_DROP = 0.10  # and at least 10 % below the prediction
+REGION_MARGIN_VOX = 4  # voxels resampled around the registration mask while fitting
 OUTLIER_MIN_VOXELS = 20  # slices with fewer brain voxels are not judged
 
 
@@ -156,9 +160,16 @@ def slice_outliers(observed: np.ndarray, predicted: np.ndarray, mask: np.ndarray
     return [(int(volumes[j]), int(judged[i]), float(z[i, j]), float(d[i, j])) for i, j in hits]
 
 
-def resample(volume: np.ndarray, matrix_vox: np.ndarray, order: int = 1) -> np.ndarray:
-    """``volume`` seen from the target: out(y) = volume(matrix · y), 0 outside."""
-    return ndimage.affine_transform(volume, matrix_vox, order=order, mode="constant", cval=0.0)
+def resample_stack(unwarped: np.ndarray, transforms_vox: list, volumes, region: np.ndarray) -> np.ndarray:
+    """``volumes`` of ``unwarped`` seen from the target (as :func:`resample`), computed at the voxels
+    of ``region`` (x, y, z bool) only, 0 elsewhere: (x, y, z, len(volumes)), float32."""
+    points = np.argwhere(region).T.astype(float)
+    out = np.zeros((*region.shape, len(volumes)), np.float32)
+    for k, v in enumerate(volumes):
+        matrix = transforms_vox[v]
+        coords = matrix[:3, :3] @ points + matrix[:3, 3:4]
+        out[region, k] = ndimage.map_coordinates(unwarped[..., v], coords, order=1, mode="constant", cval=0.0)
+    return out
 
 
 def sample_points(inside: np.ndarray, stride: int = 2) -> np.ndarray:
@@ -191,13 +202,16 @@ def register_volumes(unwarped: np.ndarray, bvals: np.ndarray, bvecs: np.ndarray,
         raise ValueError("no b0 volume (b ≤ 50 s/mm²): motion correction needs one as the target")
     dw = np.flatnonzero(~is_b0(bvals))
     current = [np.eye(4) for _ in range(n)]
+    inside = mask > 0
+    # what the fits read: the mask and a margin for the smoothing and the drift's motion
+    region = ndimage.binary_dilation(inside, iterations=REGION_MARGIN_VOX)
     first = unwarped[..., b0[0]]
     for v in b0[1:]:
-        current[v] = register(first, unwarped[..., v], spacing, "Rigid", mask=mask)
-    target = np.mean([resample(unwarped[..., v], current[v]) for v in b0], axis=0)
+        current[v] = volume_fit.register(first, unwarped[..., v], spacing, "Rigid", mask=mask)
+    target = resample_stack(unwarped, current, b0, region).mean(-1)
     for v in b0:
-        current[v] = register(target, unwarped[..., v], spacing, "Rigid", initial=current[v], mask=mask)
-    target = np.mean([resample(unwarped[..., v], current[v]) for v in b0], axis=0)
+        current[v] = volume_fit.register(target, unwarped[..., v], spacing, "Rigid", initial=current[v], mask=mask)
+    target = resample_stack(unwarped, current, b0, region).mean(-1)
     # DW volumes start from the b0 poses interpolated in acquisition order
     for v in dw:
         after = b0[b0 > v]
@@ -207,16 +221,15 @@ def register_volumes(unwarped: np.ndarray, bvals: np.ndarray, bvecs: np.ndarray,
             current[v] = (1 - w) * current[before[-1]] + w * current[after[0]]
         else:
             current[v] = current[(before if len(before) else after)[-1 if len(before) else 0]].copy()
-    inside = mask > 0
     points = sample_points(inside)  # where a DW fit is checked (every 2nd voxel of the mask)
     centre = (np.asarray(unwarped.shape[:3], float) - 1) / 2
     for it in range(iterations):
-        corrected = np.stack([resample(unwarped[..., v], current[v]) for v in range(n)], axis=-1)
+        corrected = resample_stack(unwarped, current, range(n), region)
         rotated = rotate_bvecs(bvecs, current, spacing, flip_x, pe_axis)
         predicted = np.array(corrected)
         predicted[inside] = loo_predictions(corrected[inside], bvals, rotated)
         for v in dw:
-            moved = register(predicted[..., v], unwarped[..., v], spacing, "Affine", initial=current[v],
+            moved = volume_fit.register(predicted[..., v], unwarped[..., v], spacing, "Affine", initial=current[v],
                              mask=mask)
             # ANTs can diverge on a noisy prediction (one series alone: leave-one-out extrapolates from
             # few directions): keep the start unless the fit lowers the mean squares it minimises
@@ -225,13 +238,13 @@ def register_volumes(unwarped: np.ndarray, bvals: np.ndarray, bvecs: np.ndarray,
                 current[v] = moved
         current = constrain_eddy(current, bvals, bvecs, pe_signs, spacing, pe_axis, centre)
         # Predictions only fix the DW volumes relative to each other: anchor their mean to the b0s
-        mean_dw = np.mean([resample(unwarped[..., v], current[v]) for v in dw], axis=0)
+        mean_dw = resample_stack(unwarped, current, dw, region).mean(-1)
         drift = register(target, mean_dw, spacing, "Rigid", mask=mask, metric="mattes")
         for v in dw:
             current[v] = current[v] @ drift
         if progress is not None:
             progress(it)
-    corrected = np.stack([resample(unwarped[..., v], current[v]) for v in range(n)], axis=-1)
+    corrected = resample_stack(unwarped, current, range(n), region)
     rotated = rotate_bvecs(bvecs, current, spacing, flip_x, pe_axis)
     predicted = np.array(corrected)
     predicted[inside] = loo_predictions(corrected[inside], bvals, rotated)

@@ -1,4 +1,5 @@
-"""One DWI volume onto a target with ANTsPy, as 4 x 4 matrices in voxel-index coordinates.
+"""One DWI volume onto a target with ANTsPy (the motion correction's cross-contrast step: the mean DW
+volume onto the b0s by mutual information), as 4 x 4 matrices in voxel-index coordinates.
 
 Images are handed to ANTs as arrays with the voxel spacing and an identity direction, so ANTs'
 physical frame is ``index x spacing`` (mm, no flips) and its transforms are converted here to
@@ -15,8 +16,7 @@ import numpy as np
 
 from trialmri.dwi.registration import _ants
 
-# Per-volume registration: mean squares (same contrast), 2 levels, a fifth of the voxels sampled
-# (deterministic under ants.config.set_ants_deterministic).
+# 2 levels, a quarter of the voxels sampled (deterministic under ants.config.set_ants_deterministic)
 ITERATIONS = (30, 10)
 SHRINK = (2, 1)
 SMOOTH_VOX = (1, 0)
