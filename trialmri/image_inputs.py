@@ -11,7 +11,10 @@ within 1e-3 mm); :func:`grid_difference` says which part differs.
 
 from __future__ import annotations
 
+import io
+import mmap
 import zlib
+from types import SimpleNamespace
 
 import nibabel as nib
 import numpy as np
@@ -46,6 +49,47 @@ def read_image(path, what: str) -> nib.Nifti1Image:
         raise InputError(f"{what} {path}: the image data are cut short or corrupt ({_cause(err)}); copy or "
                          "write the file again") from None
     return type(img)(data, img.affine, img.header)
+
+
+def read_image_values(path, what: str, dtype=np.float32) -> tuple[np.ndarray, object]:
+    """The data of the NIfTI image at ``path`` as ``dtype`` (what ``np.asarray(img.dataobj, dtype)``
+    of :func:`read_image`'s image gives) and its grid (an object with ``shape`` and ``affine``).
+
+    A single-file NIfTI-1 image of floats without scaling is read in one piece: memory-mapped
+    (``.nii``) or inflated in one call (``.nii.gz``, one gzip member, its CRC checked), without
+    nibabel's copies; anything else, and any file that is cut short or corrupt, goes
+    through :func:`read_image` and its checks and messages."""
+    try:
+        fast = _read_plain_float_nifti(path)
+    except Exception:  # noqa: BLE001 -- read_image says what is wrong with the file
+        fast = None
+    if fast is None:
+        img = read_image(path, what)
+        return np.asarray(img.dataobj, dtype=dtype), img
+    data, grid = fast
+    return data.astype(dtype, copy=False), grid
+
+
+def _read_plain_float_nifti(path) -> tuple[np.ndarray, SimpleNamespace] | None:
+    """(data as stored, in its own dtype; grid) of a whole single-file NIfTI-1 image of floats
+    without scaling, or None for any other image (then :func:`read_image` reads it)."""
+    with open(path, "rb") as f:
+        raw = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    data = raw
+    if raw[:2] == b"\x1f\x8b":
+        inflate = zlib.decompressobj(31)
+        data = inflate.decompress(raw)
+        if not inflate.eof or inflate.unused_data:  # cut short, or more gzip members than one
+            return None
+    hdr = nib.Nifti1Header.from_fileobj(io.BytesIO(data[:nib.Nifti1Header.single_vox_offset]))
+    slope, inter = hdr.get_slope_inter()
+    dtype, shape = hdr.get_data_dtype(), hdr.get_data_shape()
+    offset, count = int(hdr.get_data_offset()), int(np.prod(shape))
+    if (hdr["magic"] != b"n+1" or dtype.kind != "f" or slope not in (None, 1.0) or inter not in (None, 0.0)
+            or len(data) < offset + count * dtype.itemsize):
+        return None
+    values = np.frombuffer(data, dtype, count=count, offset=offset).reshape(shape, order="F")
+    return values, SimpleNamespace(shape=tuple(shape), affine=hdr.get_best_affine())
 
 
 def grid_difference(img, ref) -> str:
