@@ -82,7 +82,7 @@ def _maps(paths, what: str, ref, ref_what: str, ref_path, taken: set) -> dict[st
 
 
 def syn_levels(text: str) -> tuple[int, ...]:
-    """``--syn-iterations`` ``"40,20,10"`` as SyN iterations per level, coarse to fine."""
+    """``--syn-iterations`` ``"40,20,5"`` as SyN iterations per level, coarse to fine."""
     try:
         levels = tuple(int(v) for v in text.split(",") if v.strip())
     except ValueError:

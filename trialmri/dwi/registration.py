@@ -26,8 +26,10 @@ from scipy import ndimage
 from trialmri.atomic import writing
 from trialmri.bids.derivatives import map_sidecar
 
-# SyN iterations per level, coarse to fine (config dti.syn_iterations); ANTsPy's default
-# (40, 20, 0) never refines at full resolution
+# SyN iterations per level, coarse to fine (config dti.syn_iterations): (40, 20, 5). ANTsPy's
+# default (40, 20, 0) never refines at the template's voxel size, which leaves ~2 % ROI-mean MD
+# error on planted warps; each full-resolution iteration costs ~2.2 CPU-s at 2 mm, and 5 do as
+# well as 10 (bench/syn_speed.py, issue 28)
 from trialmri.dwi.defaults import SYN_ITERATIONS
 from trialmri.io import save_nifti
 from trialmri.text_files import write_json
@@ -90,23 +92,31 @@ def register_rigid(fixed_path, moving_path, out_transform, moving_mask_path=None
         return _keep(result["fwdtransforms"], [out_transform])[0]
 
 
+def _t1w_brain(ants, t1w, dwi_mask_path, dwi_to_t1w):
+    """The T1w zeroed outside the DWI brain mask (carried into T1w space, dilated by
+    ``T1W_MASK_DILATION_MM`` mm)."""
+    mask = ants.apply_transforms(t1w, ants.image_read(str(dwi_mask_path)), [str(dwi_to_t1w)],
+                                 interpolator="nearestNeighbor").numpy() > 0.5
+    # dilate by a distance in mm, whatever the T1w's voxel size
+    brain = ndimage.distance_transform_edt(~mask, sampling=t1w.spacing) <= T1W_MASK_DILATION_MM
+    return t1w.new_image_like(np.where(brain, t1w.numpy(), 0.0).astype(np.float32))
+
+
 def register_t1w_to_template(t1w_path, template_path, dwi_mask_path, dwi_to_t1w, out_affine, out_warp,
                              masked_t1w_out=None, syn_iterations=SYN_ITERATIONS) -> list[str]:
     """Affine + SyN from the T1w (masked by the dilated DWI brain mask) to the template.
 
     A T1w finer than the template is registered at the template's voxel size (world-mm
-    transforms hold for the full-resolution image).
+    transforms hold for the full-resolution image). ANTsPy's "SyN": its Mattes affine stage, then
+    SyN with ``syn_iterations`` per level, each level half the resolution of the next, the last at
+    the template's voxel size (bench/syn_speed.py: CPU seconds and accuracy of the choices).
 
     Returns ``[out_warp, out_affine]``, the order ANTs applies them (warp last in the chain).
     """
     ants = _ants()
     t1w = ants.image_read(str(t1w_path))
     template = ants.image_read(str(template_path))
-    mask = ants.apply_transforms(t1w, ants.image_read(str(dwi_mask_path)), [str(dwi_to_t1w)],
-                                 interpolator="nearestNeighbor").numpy() > 0.5
-    # dilate by a distance in mm, whatever the T1w's voxel size
-    brain = ndimage.distance_transform_edt(~mask, sampling=t1w.spacing) <= T1W_MASK_DILATION_MM
-    masked = t1w.new_image_like(np.where(brain, t1w.numpy(), 0.0).astype(np.float32))
+    masked = _t1w_brain(ants, t1w, dwi_mask_path, dwi_to_t1w)
     if masked_t1w_out is not None:
         with writing(masked_t1w_out) as hidden:  # same extension: ANTs picks the format from it
             ants.image_write(masked, str(hidden))
