@@ -11,7 +11,7 @@ Measured:
 
 - trialmri: CPU seconds (``time.process_time``, all threads) and wall seconds of ``simulate``
   (noise fields + thresholding + NN1/NN2/NN3 x 1-sided/2-sided/bisided labelling), CPU ms per
-  iteration and the ratio to AFNI's 1,100 CPU s. Goal: <= 350 CPU s for 10,000 iterations
+  iteration and the ratio to AFNI's 1,100 CPU s. Goal: <= 300 CPU s for 10,000 iterations (issue 28, whole process: bench/clustsim_whole_process.py)
   (>= 3x faster than 3dClustSim). Printed with the NN x sidedness x p x alpha table.
 - peers, per field, on ``--peer-fields`` fields (default 20) from the same generator
   (``FieldGenerator(mask, voxel_mm, acf).values(rng, n)``), scattered back into the cropped mask
@@ -20,8 +20,9 @@ Measured:
   bisided: positive and negative voxels labelled in two calls) and, if ``import cc3d`` works
   (connected-components-3d), ``cc3d.connected_components`` (connectivity 6/18/26; bisided as a
   two-label image, which cc3d keeps apart). Ours on the same fields: generation and labelling
-  (``Neighbours(gen.mask).labels_all`` on exactly the calls ``simulate`` makes, plus
-  ``largest_per_field``) timed separately. Printed as ms per field and peer/ours (labelling only).
+  (``clustsim.largest_clusters``, exactly what ``simulate`` runs: one neighbour search on the
+  candidate voxels, ``Neighbours.labels_flat`` per case, ``largest_per_field``) timed
+  separately. Printed as ms per field and peer/ours (labelling only).
   Check: our largest cluster of every field and case equals scipy.ndimage.label's (and cc3d's).
 
     .venv/bin/python bench/clustsim_mni.py [--iter 10000] [--seed 1] [--threads 1] [--batch 16]
@@ -50,10 +51,16 @@ AFNI_CPU_S = 1100.0  # 3dClustSim -acf 0.6 5.0 12.0 -pthr 0.005 0.001 -athr 0.05
 GOAL_CPU_S = 350.0
 
 
-def mni_mask() -> tuple[np.ndarray, tuple[float, float, float]]:
+def mni_mask_image():
+    """nilearn's 2 mm MNI152 brain mask (99 x 117 x 95, 235,375 voxels), a NIfTI image."""
     from nilearn.datasets import load_mni152_brain_mask
 
-    img = load_mni152_brain_mask(resolution=2)
+    return load_mni152_brain_mask(resolution=2)
+
+
+def mni_mask() -> tuple[np.ndarray, tuple[float, float, float]]:
+    """The mask as a bool array and its voxel size (mm)."""
+    img = mni_mask_image()
     voxel = tuple(float(v) for v in np.sqrt((img.affine[:3, :3] ** 2).sum(0)))
     return np.asarray(img.dataobj) > 0, voxel
 
@@ -174,7 +181,7 @@ def peer_comparison(mask, voxel, seed: int, n_fields: int, batch: int) -> None:
           "function's own calls only")
     print(f"  {'method':<50} {'ms/field':>9} {'peer/ours':>10} {'label calls':>12} {'peer/ours':>10}")
     print(f"  {'trialmri field generation (FieldGenerator.values)':<50} {gen_ms:>9.2f}")
-    print(f"  {'trialmri labelling (Neighbours.labels_all, sparse)':<50} {ours_ms:>9.2f} {'1':>10}")
+    print(f"  {'trialmri labelling (largest_clusters, sparse)':<50} {ours_ms:>9.2f} {'1':>10}")
     print(f"  {'scipy.ndimage.label, full volume per case':<50} {scipy_ms:>9.2f} {scipy_ms / ours_ms:>9.1f}x "
           f"{scipy_label_ms:>12.2f} {scipy_label_ms / ours_ms:>9.1f}x")
     if cc is not None:

@@ -27,7 +27,7 @@ import numpy as np
 from scipy import stats
 
 from trialmri.clusters.keys import SIDES, prob_key  # noqa: F401 (re-exported)
-from trialmri.clusters.neighbours import NN_LEVELS, Neighbours, largest_per_field
+from trialmri.clusters.neighbours import NN_LEVELS, Neighbours, largest_per_field, subset_partners
 from trialmri.clusters.noise import FieldGenerator
 
 BATCH = 16
@@ -50,19 +50,33 @@ class MaxClusters:
     n_voxels: int
 
 
+def candidates(z: np.ndarray, pthr) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (ascending, into ``z`` flattened) and values of the voxels supra-threshold under
+    some p of ``pthr`` and some sidedness: ``z > z1`` or ``z < −z2`` at the largest p, the
+    lowest thresholds (z1 < z2), so every threshold set of ``largest_clusters`` is a subset."""
+    zt = z_thresholds(max(pthr))
+    flat = np.flatnonzero((z > zt["1-sided"]) | (z < -zt["2-sided"]))
+    return flat, z.reshape(-1)[flat]
+
+
 def largest_clusters(neighbours: Neighbours, z: np.ndarray, pthr) -> dict:
     """Largest cluster of each field of ``z`` (fields, voxels) per (nn, side, p): the
-    thresholds and clusterings of the module doc, one neighbour search per threshold set."""
+    thresholds and clusterings of the module doc. One neighbour search, on the ``candidates``,
+    serves every threshold set (the same voxels in the same order as thresholding ``z``)."""
     n = z.shape[0]
+    flat, values = candidates(z, pthr)
+    partners = neighbours.partners(flat, n)
     out = {}
     for p in pthr:
         zt = z_thresholds(p)
-        one = neighbours.labels_all(z > zt["1-sided"])
-        two_sup = np.abs(z) > zt["2-sided"]
-        two = neighbours.labels_all(two_sup)
-        bi = neighbours.labels_all(two_sup, sign=z > 0)
-        for side, found in (("1-sided", one), ("2-sided", two), ("bisided", bi)):
-            for nn, (field, _, label, n_labels) in found.items():
+        one = values > zt["1-sided"]
+        two = np.abs(values) > zt["2-sided"]
+        two_partners = subset_partners(partners, two)
+        found = {"1-sided": neighbours.labels_flat(flat[one], n, partners=subset_partners(partners, one)),
+                 "2-sided": neighbours.labels_flat(flat[two], n, partners=two_partners),
+                 "bisided": neighbours.labels_flat(flat[two], n, sign=values[two] > 0, partners=two_partners)}
+        for side, by_nn in found.items():
+            for nn, (field, _, label, n_labels) in by_nn.items():
                 out[(nn, side, p)] = largest_per_field(field, label, n_labels, n)
     return out
 

@@ -26,7 +26,12 @@ def _forward_offsets() -> tuple[np.ndarray, np.ndarray]:
 
 
 class Neighbours:
-    """Neighbour table of the voxels of ``mask`` (3-D bool)."""
+    """Neighbour table of the voxels of ``mask`` (3-D bool).
+
+    Keeps a node map (one int64 per voxel of each field of the largest batch labelled, all -1
+    between calls) so that a call touches only its supra-threshold voxels: not safe to share
+    between threads.
+    """
 
     def __init__(self, mask: np.ndarray):
         mask = np.asarray(mask, bool)
@@ -37,6 +42,7 @@ class Neighbours:
         offsets, self.level = _forward_offsets()
         self.table = np.stack([index[tuple(c + o for c, o in zip(coords, off))] for off in offsets], 1)
         self.n_voxels = coords[0].size
+        self._node = np.empty(0, dtype=np.int64)
 
     def labels(self, supra: np.ndarray, nn: int, sign: np.ndarray | None = None):
         """Connected components of ``supra`` (fields, voxels) bool.
@@ -48,29 +54,74 @@ class Neighbours:
 
     def labels_all(self, supra: np.ndarray, sign: np.ndarray | None = None, levels=NN_LEVELS) -> dict:
         """``labels`` for each NN level in ``levels`` at once (one neighbour search)."""
-        n_fields, n_vox = supra.shape
         flat = np.flatnonzero(supra)
-        field, voxel = np.divmod(flat, n_vox)
-        node = np.full(supra.size, -1, dtype=np.int64)
-        node[flat] = np.arange(flat.size)
-        partner = self.table[voxel]  # (nodes, 13)
-        valid = partner >= 0
-        target = np.where(valid, field[:, None] * n_vox + np.where(valid, partner, 0), 0)
-        other = np.where(valid, node[target], -1)
-        valid &= other >= 0
-        if sign is not None:
-            same = sign.reshape(-1)[flat][:, None] == sign.reshape(-1)[np.where(valid, target, 0)]
-            valid &= same
+        return self.labels_flat(flat, supra.shape[0], None if sign is None else sign.reshape(-1)[flat], levels)
+
+    def labels_flat(self, flat: np.ndarray, n_fields: int, sign: np.ndarray | None = None,
+                    levels=NN_LEVELS, partners: np.ndarray | None = None) -> dict:
+        """``labels_all`` from the supra-threshold voxels alone: their indices, ascending, into
+        the (``n_fields``, voxels) array flattened, with ``sign`` their signs (bool), and
+        ``partners`` their ``self.partners`` if already known (``subset_partners``)."""
+        if partners is None:
+            partners = self.partners(flat, n_fields)
+        field, voxel = np.divmod(flat, self.n_voxels)
+        joined = self.joined(partners, sign)
         out = {}
-        src_all = np.broadcast_to(np.arange(flat.size)[:, None], valid.shape)
         for nn in levels:
-            use = valid & (self.level[None, :] <= nn)
-            src, dst = src_all[use], other[use]
-            graph = sparse.coo_matrix((np.ones(src.size, dtype=np.int8), (src, dst)),
-                                      shape=(flat.size, flat.size)).tocsr()
-            n_labels, label = csgraph.connected_components(graph, directed=False)
+            n_labels, label = components(partners, self.edges(joined, nn))
             out[nn] = (field, voxel, label, n_labels)
         return out
+
+    @staticmethod
+    def joined(partners: np.ndarray, sign: np.ndarray | None = None) -> np.ndarray:
+        """(nodes, 13) bool: which ``partners`` exist and, with ``sign`` (bool per node), have
+        the node's sign."""
+        valid = partners >= 0
+        if sign is not None:
+            valid &= sign[:, None] == sign[np.where(valid, partners, 0)]
+        return valid
+
+    def edges(self, joined: np.ndarray, nn: int) -> np.ndarray:
+        """The ``joined`` partners that are neighbours under NN level ``nn``."""
+        return joined & (self.level[None, :] <= nn)
+
+    def partners(self, flat: np.ndarray, n_fields: int) -> np.ndarray:
+        """(nodes, 13) int64: the node number (position in ``flat``, ascending indices into the
+        (``n_fields``, voxels) array flattened) of each forward neighbour of each node; -1 where
+        the neighbour is outside the mask or not in ``flat``. Through the node map, which is -1
+        again on return."""
+        size = n_fields * self.n_voxels
+        if self._node.size < size:
+            self._node = np.full(size, -1, dtype=np.int64)
+        node = self._node
+        node[flat] = np.arange(flat.size)
+        try:
+            field, voxel = np.divmod(flat, self.n_voxels)
+            partner = self.table[voxel]  # (nodes, 13) voxel numbers
+            inside = partner >= 0
+            target = np.where(inside, field[:, None] * self.n_voxels + np.where(inside, partner, 0), 0)
+            return np.where(inside, node[target], -1)
+        finally:
+            node[flat] = -1
+
+
+def subset_partners(partners: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """``Neighbours.partners`` of the nodes where ``keep`` (bool per node), numbered among them
+    (in order), from the partners of all: a neighbour not kept is -1."""
+    number = np.where(keep, np.cumsum(keep) - 1, -1)
+    sub = partners[keep]
+    return np.where(sub >= 0, number[sub], -1)
+
+
+def components(partners: np.ndarray, use: np.ndarray) -> tuple[int, np.ndarray]:
+    """Connected components (count, label per node) of the undirected graph joining each node
+    i to ``partners[i, j]`` where ``use[i, j]``; built as the CSR matrix (rows in node order)
+    that ``coo_matrix(...).tocsr()`` of those edges would give, so the labels are the same."""
+    n = partners.shape[0]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(use.sum(1), out=indptr[1:])
+    graph = sparse.csr_matrix((np.ones(int(indptr[-1]), dtype=np.int8), partners[use], indptr), shape=(n, n))
+    return csgraph.connected_components(graph, directed=False)
 
 
 def largest_per_field(field: np.ndarray, label: np.ndarray, n_labels: int, n_fields: int) -> np.ndarray:

@@ -37,6 +37,32 @@ def wrap_radius(acf, voxel_mm) -> float:
     return float(r[above[-1] + 1]) if above.size else 0.0
 
 
+def ortho_factor(shape) -> np.float32:
+    """The factor (1/sqrt(voxels of ``shape``), float32) by which ``scipy.fft.ifftn(norm="ortho")``
+    scales a complex64 array of ``shape``: its value at the origin for a unit impulse there, so
+    exactly the number pocketfft computes and applies."""
+    impulse = np.zeros(shape, dtype=np.complex64)
+    impulse[(0,) * len(shape)] = 1.0
+    return np.float32(sfft.ifftn(impulse, norm="ortho")[(0,) * len(shape)].real)
+
+
+def inverse_fft_box(spec: np.ndarray, box, ortho: np.float32, workers: int = 1) -> None:
+    """In place, ``scipy.fft.ifftn(spec, axes=(1, 2, 3), norm="ortho")`` on the corner ``box``
+    (voxels per axis) of each volume of ``spec`` (batch, x, y, z) complex64; outside it, ``spec``
+    is left partly transformed.
+
+    The same axis passes in the same order as ``ifftn`` (x, y, z; ``ortho`` applied after the
+    first, as pocketfft does), so the corner is byte-identical to it; but the scaling and the y
+    pass run only on the box's x rows and the z pass only on its (x, y) lines: about 0.8 of the
+    work on the 2 mm MNI grid (96 x 120 x 105, box 73 x 90 x 78).
+    """
+    sfft.ifft(spec, axis=1, norm="forward", overwrite_x=True, workers=workers)  # "forward": unscaled
+    rows = spec[:, :box[0]]
+    rows.view(np.float32)[...] *= ortho
+    sfft.ifft(rows, axis=2, norm="forward", overwrite_x=True, workers=workers)
+    sfft.ifft(spec[:, :box[0], :box[1]], axis=3, norm="forward", overwrite_x=True, workers=workers)
+
+
 class FieldGenerator:
     """Batches of noise fields with ACF (a, b, c) on the bounding box of ``mask``.
 
@@ -66,23 +92,34 @@ class FieldGenerator:
             power = np.maximum(sfft.fftn(acf_model(r, *acf)).real, 0.0)
         power *= power.size / power.sum()  # unit variance after clipping
         self.filter = np.sqrt(power).astype(np.float32)
-        flat = np.ravel_multi_index(np.nonzero(self.mask), self.shape)
-        self.index = flat
+        self.index = np.ravel_multi_index(np.nonzero(self.mask), self.shape)
         self.workers = workers
+        self.ortho = ortho_factor(self.shape)
+        self._noise = self._spec = None  # batch buffers, reused (see ``_buffers``)
 
     @property
     def n_voxels(self) -> int:
         return int(self.index.size)
 
+    def _buffers(self, pairs: int) -> tuple[np.ndarray, np.ndarray]:
+        """The white noise (pairs, 2, *shape) float32 and spectrum (pairs, *shape) complex64 of a
+        batch: allocated once (154 MB for 8 pairs on the 2 mm MNI grid) and refilled batch after
+        batch, as fresh arrays of that size cost page faults (a fifth of the CPU time) every batch."""
+        if self._noise is None or self._noise.shape[0] < pairs:
+            self._noise = np.empty((pairs, 2, *self.shape), dtype=np.float32)
+            self._spec = np.empty((pairs, *self.shape), dtype=np.complex64)
+        return self._noise[:pairs], self._spec[:pairs]
+
     def values(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` fields, float32 (n, mask voxels), a new array; from ``rng``, as many normals
+        (float32) as the grid has voxels, for every two fields."""
         pairs = (n + 1) // 2
-        noise = rng.standard_normal((pairs, 2, *self.shape), dtype=np.float32)
-        spec = np.empty((pairs, *self.shape), dtype=np.complex64)
-        spec.real = noise[:, 0] * self.filter
-        spec.imag = noise[:, 1] * self.filter
-        del noise
-        fields = sfft.ifftn(spec, axes=(1, 2, 3), norm="ortho", workers=self.workers, overwrite_x=True)
-        fields = fields.reshape(pairs, -1)
+        noise, spec = self._buffers(pairs)
+        rng.standard_normal(dtype=np.float32, out=noise)
+        np.multiply(noise[:, 0], self.filter, out=spec.real)
+        np.multiply(noise[:, 1], self.filter, out=spec.imag)
+        inverse_fft_box(spec, self.mask.shape, self.ortho, self.workers)
+        fields = spec.reshape(pairs, -1)
         out = np.empty((2 * pairs, self.index.size), dtype=np.float32)
         out[0::2] = fields.real[:, self.index]
         out[1::2] = fields.imag[:, self.index]
