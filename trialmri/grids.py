@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 
 @dataclass(frozen=True)
@@ -90,6 +89,8 @@ def sample(volume: np.ndarray, affine: np.ndarray, points_mm: np.ndarray, order:
 def sample_at_voxels(volume: np.ndarray, vox: np.ndarray, order: int = 1, fill: float = 0.0) -> np.ndarray:
     """Values of a 3-D ``volume`` at voxel coordinates ``vox`` (3, ...), as ``sample``; for many
     volumes on one grid at the same points, convert the points once with ``world_to_voxel``."""
+    from scipy import ndimage  # lazy: scipy.ndimage costs ~0.2 s to import, and most commands never resample
+
     out = ndimage.map_coordinates(volume, vox.reshape(3, -1), order=order, cval=fill, prefilter=False)
     return out.reshape(vox.shape[1:])
 
@@ -102,5 +103,7 @@ def resample(volume: np.ndarray, affine: np.ndarray, grid: Grid, order: int = 1,
         ratio = grid.voxel_mm.max() / src
         if np.any(ratio > 1.0):
             sigma = np.where(ratio > 1.0, np.sqrt(np.maximum(ratio**2 - 1.0, 0.0)) / 2.355, 0.0)
+            from scipy import ndimage
+
             volume = ndimage.gaussian_filter(volume.astype(np.float32), sigma)
     return sample(volume, affine, grid.world(np.float32), order=order)

@@ -19,7 +19,9 @@ bracket of the best point, using exact first and second derivatives. λ = 0 (no 
 is always a candidate: a voxel whose REML optimum is on that boundary gets it, which nlme (whose
 log-scale parameter cannot reach 0) only approaches.
 
-Voxels go through in chunks to bound memory; there is no loop over voxels.
+Voxels go through in chunks to bound memory; there is no loop over voxels. The p x p matrices M(λ)
+(one per voxel) are factorised M = L·Lᵀ entry by entry over all voxels at once (:func:`spd_inverse`):
+M⁻¹, log|M| and the Wald statistics come from L⁻¹, with no general (LU) inverse.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg, special
+from scipy import special
 from threadpoolctl import threadpool_limits
 
 from trialmri.stats.formula import Design, NotEstimable
@@ -43,6 +45,47 @@ FITTED, ALL_MISSING, SOME_MISSING, CONSTANT, EXACT_FIT = 0, 1, 2, 3, 4
 REASONS = {FITTED: "fitted", ALL_MISSING: "all values missing (NaN)",
            SOME_MISSING: "missing (NaN/Inf) in some rows", CONSTANT: "constant across rows",
            EXACT_FIT: "fixed effects fit exactly (no residual variance)"}
+
+
+def inverse_cholesky(M: np.ndarray) -> tuple[list, np.ndarray]:
+    """W = L⁻¹ for the Cholesky factor M = L·Lᵀ of symmetric positive-definite p x p matrices,
+    and log|M| = 2·Σ log L_jj; matrices last: ``M`` (p, p, C).
+
+    L is computed entry by entry over all C matrices at once (p, the number of fixed effects, is a
+    few), then W by forward substitution. W is returned as nested lists, ``W[i][j]`` (C,) for
+    i >= j (W is lower triangular). A matrix that is not positive definite gives NaN."""
+    p = M.shape[0]
+    L = [[None] * p for _ in range(p)]
+    log_det = np.zeros(M.shape[2:])
+    for j in range(p):
+        pivot = M[j, j] - sum(L[j][k] * L[j][k] for k in range(j))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            L[j][j] = np.sqrt(pivot)
+            log_det += np.log(pivot)
+            inv_pivot = 1.0 / L[j][j]
+        for i in range(j + 1, p):
+            L[i][j] = (M[i, j] - sum(L[i][k] * L[j][k] for k in range(j))) * inv_pivot
+    W = [[None] * p for _ in range(p)]
+    for i in range(p):
+        with np.errstate(divide="ignore"):
+            W[i][i] = 1.0 / L[i][i]
+        for j in range(i):
+            W[i][j] = -W[i][i] * sum(L[i][k] * W[k][j] for k in range(j, i))
+    return W, log_det
+
+
+def spd_inverse(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse and log-determinant of symmetric positive-definite p x p matrices, matrices last:
+    ``M`` (p, p, C) -> P = M⁻¹ = Wᵀ·W (p, p, C) with W = L⁻¹ (:func:`inverse_cholesky`), and
+    log|M| (C,). About a sixth of the CPU time of a batched LU inverse (``np.linalg.inv``) of
+    5 x 5 matrices, and as exact (backward stable for positive-definite M)."""
+    W, log_det = inverse_cholesky(M)
+    p = M.shape[0]
+    P = np.empty(M.shape)
+    for i in range(p):
+        for j in range(i + 1):
+            P[i, j] = P[j, i] = sum(W[k][i] * W[k][j] for k in range(i, p))
+    return P, log_det
 
 
 @dataclass
@@ -103,7 +146,6 @@ class RandomInterceptModel:
             xm = self.x_mean[members] * np.sqrt(self.rows_per_subject[members])[:, None]
             blocks.append(xm.T @ xm)
         self.A = np.stack(blocks)  # (K+1, p, p)
-        self.fixed_and_subject = np.hstack([X, np.eye(self.n_subjects)[codes]])  # [X | Z]
         self.dof = self.n_rows - self.n_cols
         self.loglik_constant = -0.5 * self.dof * (np.log(2 * np.pi) + 1)
 
@@ -133,13 +175,12 @@ class RandomInterceptModel:
         if not hasattr(self, "_grid"):
             p, k = self.n_cols, len(self.sizes)
             weights = 1.0 / (1.0 + np.multiply.outer(GRID, self.sizes))  # (G, K+1)
-            op = np.zeros((len(GRID), p, k, p))
-            log_det_m = np.zeros(len(GRID))
-            for g, w in enumerate(weights):
-                chol = np.linalg.cholesky(np.tensordot(w, self.A, axes=1))
-                inv = linalg.solve_triangular(chol, np.eye(p), lower=True)
-                op[g] = w[None, :, None] * inv[:, None, :]
-                log_det_m[g] = 2 * np.sum(np.log(np.diag(chol)))
+            W, log_det_m = inverse_cholesky(np.einsum("gk,kij->ijg", weights, self.A))  # M(λ) for every λ
+            inv = np.zeros((len(GRID), p, p))  # L⁻¹ per grid λ
+            for i in range(p):
+                for j in range(i + 1):
+                    inv[:, i, j] = W[i][j]
+            op = weights[:, None, :, None] * inv[:, :, None, :]
             self._grid = (op.reshape(len(GRID) * p, k * p), weights, log_det_m, self._log_det_v(GRID))
         return self._grid
 
@@ -159,13 +200,12 @@ class RandomInterceptModel:
         flat_a = self.A.reshape(k, p * p).T  # (p², K+1)
         w = 1.0 / (1.0 + np.multiply.outer(self.sizes, lam))  # (K+1, C)
         M = (flat_a @ w).reshape(p, p, -1)
-        P = np.ascontiguousarray(np.linalg.inv(np.moveaxis(M, -1, 0)).transpose(1, 2, 0))
+        P, log_det_m = spd_inverse(M)
         u = np.einsum("kc,kpc->pc", w, b)
         beta = np.einsum("ijc,jc->ic", P, u)
         rss = np.einsum("kc,kc->c", w, c) - np.einsum("pc,pc->c", u, beta)
         out = {"P": P, "beta": beta, "rss": rss}
         if not derivatives:  # (Newton steps need only the derivatives)
-            log_det_m = -np.linalg.slogdet(np.moveaxis(P, -1, 0))[1]
             with np.errstate(divide="ignore", invalid="ignore"):
                 out["loglik"] = self.loglik_constant - 0.5 * (self.dof * np.log(rss / self.dof)
                                                               + self._log_det_v(lam) + log_det_m)
@@ -282,8 +322,8 @@ def f_sf(F: np.ndarray, df_num: float, df_den: float) -> np.ndarray:
 
 def _fit_chunk(model: RandomInterceptModel, design: Design, y: np.ndarray, idx: np.ndarray, out: dict,
                reason: np.ndarray) -> None:
-    """Fit the voxels ``idx`` (data ``y``, rows x voxels, float64) into ``out``; ``y`` is
-    overwritten with the conditional residuals y - Xβ - b̂ (nlme's default level)."""
+    """Fit the voxels ``idx`` (a slice or positions; data ``y``, rows x voxels, float64) into
+    ``out``; ``y`` is overwritten with the conditional residuals y - Xβ - b̂ (nlme's default level)."""
     b, c, y_mean = model.moments(y)
     lam, ev = model.optimise(b, c)
     rss = ev["rss"]
@@ -298,14 +338,17 @@ def _fit_chunk(model: RandomInterceptModel, design: Design, y: np.ndarray, idx: 
         cov = ev["P"][cols][:, cols]  # (r, r, C), in units of σ²
         if cols.sum() == 1:
             wald = bt[0] ** 2 / cov[0, 0]
-        else:
-            sol = np.linalg.solve(np.moveaxis(cov, -1, 0), bt.T[..., None])[..., 0]
-            wald = np.einsum("ic,ci->c", bt, sol)
+        else:  # β'·cov⁻¹·β = |L⁻¹β|² with cov = L·Lᵀ
+            W = inverse_cholesky(cov)[0]
+            wald = sum(sum(W[i][j] * bt[j] for j in range(i + 1)) ** 2 for i in range(len(bt)))
         out["F"][t, idx] = wald / sigma2 / cols.sum()
     lam_n = lam[None, :] * model.rows_per_subject[:, None]
     blup = lam_n / (1 + lam_n) * (y_mean - model.x_mean @ beta)  # subject effects b̂
-    y -= model.fixed_and_subject @ np.vstack([beta, blup])
-    reason[idx[~(rss > 1e-12 * np.einsum("kc->c", c))]] = EXACT_FIT
+    y -= model.X @ beta
+    y -= blup[model.codes]
+    exact = ~(rss > 1e-12 * np.einsum("kc->c", c))
+    if exact.any():
+        reason[np.arange(reason.size)[idx][exact]] = EXACT_FIT
 
 
 def fit_voxels(Y: np.ndarray, design: Design, subject, residuals: bool = True,
@@ -332,15 +375,17 @@ def fit_voxels(Y: np.ndarray, design: Design, subject, residuals: bool = True,
         for start in starts:
             span = slice(start, min(start + chunk, v))
             ok = reason[span] == FITTED
-            part = Y[:, span] if ok.all() else Y[:, span][:, ok]
-            y = part.astype(np.float64)
-            idx = np.arange(span.start, span.stop)[ok]
-            if idx.size:
+            whole = ok.all()  # (a slice indexes faster than positions)
+            y = (Y[:, span] if whole else Y[:, span][:, ok]).astype(np.float64)
+            idx = span if whole else np.arange(span.start, span.stop)[ok]
+            if y.shape[1]:
                 _fit_chunk(model, design, y, idx, out, reason)
-            if residuals:
-                resid[:, span] = np.nan
-                if idx.size:
-                    resid[:, idx] = y  # _fit_chunk left the residuals in y
+            if residuals:  # _fit_chunk left the residuals in y
+                if whole:
+                    resid[:, span] = y
+                else:
+                    resid[:, span] = np.nan
+                    resid[:, idx] = y
     bad = reason != FITTED
     for key in out:
         out[key][..., bad] = np.nan
