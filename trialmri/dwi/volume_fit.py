@@ -10,9 +10,12 @@ Each step is inverse compositional (Baker & Matthews 2004): a warp of the target
 index axes about the grid centre ``c``, x -> x + L (x - c) + t, with ``L`` free (affine, 12
 parameters) or a rotation (rigid, 6), is solved by Levenberg-Marquardt from the target's gradient
 (fixed per level, so the normal matrix is computed once), and T becomes T o W^-1. A step is kept
-only if it lowers the cost, so the result is never worse than the start on the last level's cost. Two levels, as the ANTs settings this replaces: both volumes
-smoothed (Gaussian, 1 voxel) on every 2nd mask voxel along each axis, then unsmoothed on every
-mask voxel. No threads, no random sampling: the same inputs give the same bytes.
+only if it lowers the cost, so no level ends worse than it started (the caller,
+:func:`trialmri.dwi.motion_eddy.register_volumes`, also keeps a volume's start when the fit does not
+lower the final cost). Two levels (``LEVELS``), as the ANTs settings this replaces: both volumes
+smoothed (Gaussian, 1 voxel), then unsmoothed, each sampled on every 2nd mask voxel along each axis
+(an eighth of the mask; ANTs sampled a random quarter). No threads, no random sampling: the same
+inputs give the same bytes.
 """
 
 from __future__ import annotations
