@@ -1,5 +1,5 @@
 """``trialmri lme`` as a whole process (start-up, reading the maps, the fit, writing the outputs)
-at the study's size, against the previous implementation (the repository's ``HEAD``) in the same
+at the study's size, against the previous implementation (a git revision, ``--previous``) in the same
 run and against R's nlme per voxel.
 
 Input: 89 float32 maps (the study's crossover design from tests/fixtures/lme/make_fixture.py:
@@ -11,8 +11,8 @@ mask of its 200,000 most central voxels (``--voxels``). Data: bench/voxelwise_lm
 Measured, each ``--repeats`` times (median), CPU seconds (user + sys, all threads) of the child
 process from ``resource.getrusage(RUSAGE_CHILDREN)``:
 
-- ``previous``: ``python -m trialmri.cli lme`` with ``HEAD``'s ``trialmri`` package (``git
-  archive HEAD trialmri`` unpacked into a temporary folder put first on PYTHONPATH), which
+- ``previous``: ``python -m trialmri.cli lme`` with ``--previous``'s ``trialmri`` package (default
+  6316d20, before issue 28; ``git archive REV trialmri`` unpacked into a temporary folder put first on PYTHONPATH), which
   writes ``P_resid.nii.gz`` by default;
 - ``ours``: the working tree's ``trialmri lme`` as the workflow runs it (residuals written), and
   with ``--no-resid``; with ``--uncompressed``, also on the same maps as ``.nii``;
@@ -126,9 +126,9 @@ def make_inputs(work: Path, n_mask: int, uncompressed: bool) -> dict[str, Path]:
     return {"mask": mask_path, **{ext: path for ext, path in tables.items()}}
 
 
-def previous_package(tmp: Path) -> Path | None:
-    """HEAD's trialmri package unpacked into ``tmp`` (for PYTHONPATH), or None outside git."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "HEAD", "trialmri"], capture_output=True)
+def previous_package(tmp: Path, rev: str) -> Path | None:
+    """The trialmri package at git revision ``rev`` unpacked into ``tmp`` (for PYTHONPATH), or None outside git."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "trialmri"], capture_output=True)
     if archive.returncode != 0:
         return None
     tmp.mkdir(parents=True, exist_ok=True)
@@ -189,7 +189,9 @@ def main() -> int:
     parser.add_argument("--work", type=Path, help="folder for the inputs (kept; default: a temporary one)")
     parser.add_argument("--r-voxels", type=int, default=200, help="voxels fitted with R's nlme (0: issue figure)")
     parser.add_argument("--uncompressed", action="store_true", help="also time the maps as uncompressed .nii")
-    parser.add_argument("--no-previous", action="store_true", help="skip HEAD's implementation")
+    parser.add_argument("--no-previous", action="store_true", help="skip the previous implementation")
+    parser.add_argument("--previous", default="6316d20", metavar="REV",
+                        help="git revision of the previous implementation (default: before issue 28)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -204,10 +206,10 @@ def main() -> int:
                 "ours --no-resid": (env, ["--table", str(inputs[".nii.gz"]), *base, "--no-resid"])}
         if args.uncompressed:
             runs["ours, .nii maps (residuals)"] = (env, ["--table", str(inputs[".nii"]), *base])
-        if not args.no_previous and previous_package(tmp / "previous"):
+        if not args.no_previous and previous_package(tmp / "previous", args.previous):
             old_env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp / "previous"),
                                                                            env.get("PYTHONPATH")]))}
-            runs = {"previous (HEAD, residuals)": (old_env, ["--table", str(inputs[".nii.gz"]), *base]),
+            runs = {f"previous ({args.previous}, residuals)": (old_env, ["--table", str(inputs[".nii.gz"]), *base]),
                     **runs}
         cpu = {}
         for name, (run_env, lme_args) in runs.items():
