@@ -60,7 +60,7 @@ def test_never_worse_than_the_start_and_repeatable():
     found = volume_fit.register(fixed, unrelated, SPACING, "Affine", initial=start, mask=fixed > 500)
     again = volume_fit.register(fixed, unrelated, SPACING, "Affine", initial=start, mask=fixed > 500)
     assert found.tobytes() == again.tobytes()
-    level = volume_fit._Level(fixed, unrelated, np.argwhere(fixed[::2, ::2, ::2] > 500) * 2, SPACING, 0.0,
+    level = volume_fit._Level(fixed, unrelated, volume_fit.sample_points(fixed > 500), SPACING, 0.0,
                               np.zeros(3), False)
     s = np.diag([*SPACING, 1.0])
     assert level_cost(level, s @ found @ np.linalg.inv(s)) <= level_cost(level, s @ start @ np.linalg.inv(s))

@@ -161,8 +161,9 @@ def slice_outliers(observed: np.ndarray, predicted: np.ndarray, mask: np.ndarray
 
 
 def resample_stack(unwarped: np.ndarray, transforms_vox: list, volumes, region: np.ndarray) -> np.ndarray:
-    """``volumes`` of ``unwarped`` seen from the target (as :func:`resample`), computed at the voxels
-    of ``region`` (x, y, z bool) only, 0 elsewhere: (x, y, z, len(volumes)), float32."""
+    """``volumes`` of ``unwarped`` seen from the target, out(y) = volume(T_v · y) (trilinear, 0
+    outside the volume), computed at the voxels of ``region`` (x, y, z bool) only, 0 elsewhere:
+    (x, y, z, len(volumes)), float32."""
     points = np.argwhere(region).T.astype(float)
     out = np.zeros((*region.shape, len(volumes)), np.float32)
     for k, v in enumerate(volumes):
@@ -172,14 +173,9 @@ def resample_stack(unwarped: np.ndarray, transforms_vox: list, volumes, region: 
     return out
 
 
-def sample_points(inside: np.ndarray, stride: int = 2) -> np.ndarray:
-    """Voxel indices (n, 3) of ``inside`` on a grid of every ``stride``-th voxel along each axis."""
-    return np.argwhere(inside[::stride, ::stride, ::stride]) * stride
-
-
 def masked_mean_squares(fixed: np.ndarray, moving: np.ndarray, matrix_vox: np.ndarray, points: np.ndarray) -> float:
-    """Mean squared difference at ``points`` (voxel indices, :func:`sample_points`) between ``fixed``
-    and ``moving`` seen through ``matrix_vox`` (as :func:`resample` sees it, linear interpolation)."""
+    """Mean squared difference at ``points`` (voxel indices, :func:`volume_fit.sample_points`) between ``fixed``
+    and ``moving`` seen through ``matrix_vox`` (as :func:`resample_stack` sees it, linear interpolation)."""
     coords = matrix_vox[:3, :3] @ points.T + matrix_vox[:3, 3:4]
     values = ndimage.map_coordinates(moving, coords, order=1, mode="constant", cval=0.0)
     return float(np.mean((fixed[tuple(points.T)] - values) ** 2))
@@ -221,7 +217,7 @@ def register_volumes(unwarped: np.ndarray, bvals: np.ndarray, bvecs: np.ndarray,
             current[v] = (1 - w) * current[before[-1]] + w * current[after[0]]
         else:
             current[v] = current[(before if len(before) else after)[-1 if len(before) else 0]].copy()
-    points = sample_points(inside)  # where a DW fit is checked (every 2nd voxel of the mask)
+    points = volume_fit.sample_points(inside)  # the fit's own final points (every 2nd voxel of the mask)
     centre = (np.asarray(unwarped.shape[:3], float) - 1) / 2
     for it in range(iterations):
         corrected = resample_stack(unwarped, current, range(n), region)
@@ -231,8 +227,9 @@ def register_volumes(unwarped: np.ndarray, bvals: np.ndarray, bvecs: np.ndarray,
         for v in dw:
             moved = volume_fit.register(predicted[..., v], unwarped[..., v], spacing, "Affine", initial=current[v],
                              mask=mask)
-            # ANTs can diverge on a noisy prediction (one series alone: leave-one-out extrapolates from
-            # few directions): keep the start unless the fit lowers the mean squares it minimises
+            # the coarse level can move a volume to where the fine cost is higher than at its start (a
+            # noisy prediction: one series alone, leave-one-out extrapolates from few directions):
+            # keep the start unless the fit lowers the mean squares it minimises
             if masked_mean_squares(predicted[..., v], unwarped[..., v], moved, points) < \
                     masked_mean_squares(predicted[..., v], unwarped[..., v], current[v], points):
                 current[v] = moved

@@ -42,6 +42,11 @@ def _rotation(w: np.ndarray) -> np.ndarray:
     return np.eye(3) + np.sin(angle) * k + (1.0 - np.cos(angle)) * (k @ k)
 
 
+def sample_points(inside: np.ndarray, stride: int = 2) -> np.ndarray:
+    """Voxel indices (n, 3) of ``inside`` on a grid of every ``stride``-th voxel along each axis."""
+    return np.argwhere(inside[::stride, ::stride, ::stride]) * stride
+
+
 class _Level:
     """One resolution level: the smoothed volumes and, at the sample points (mm), the target's
     values and its steepest-descent images (inverse compositional: they do not change with T)."""
@@ -132,7 +137,7 @@ def register(fixed: np.ndarray, moving: np.ndarray, spacing, kind: str = "Affine
     matrix_mm = scale @ (np.eye(4) if initial is None else initial) @ np.linalg.inv(scale)
     centre_mm = (np.asarray(fixed.shape, float) - 1) / 2 * spacing
     for sigma, stride, iterations in LEVELS:
-        points = np.argwhere(inside[::stride, ::stride, ::stride]) * stride
+        points = sample_points(inside, stride)
         if len(points) < 12:
             raise ValueError(f"{len(points)} sample points in the registration mask: too few to fit a transform")
         level = _Level(fixed, moving, points, spacing, sigma, centre_mm, rigid)

@@ -92,8 +92,7 @@ def load_maps(paths, mask_path=None, mask_threshold=None) -> tuple[np.ndarray, n
         data, img = (first, grid) if row == 0 else read_image_values(p, "InputFile")
         if len(img.shape) > 3 and np.prod(img.shape[3:]) != 1:
             raise InputError(f"InputFile {p}: shape {img.shape}; each row needs one 3-D map")
-        if img.shape[:3] != grid.shape[:3] or not np.array_equal(img.affine, grid.affine):
-            check_grid(img, grid, "InputFile", p, "the first map", paths[0])
+        check_grid(img, grid, "InputFile", p, "the first map", paths[0])
         values = data.reshape(-1, order="F")[positions]
         if not np.isfinite(values).any():
             raise InputError(f"InputFile {p} has no finite value inside the mask (an excluded session?); remove "
