@@ -88,6 +88,20 @@ def test_read_image_values_equals_nibabel(tmp_path, suffix, dtype, slope):
     assert (_read_plain_float_nifti(path) is not None) == one_piece
 
 
+def test_read_image_values_multi_member_gzip_equals_nibabel(tmp_path):
+    """A .nii.gz of several gzip members (pigz --independent, or files joined with cat) is valid
+    gzip: not the one-piece path, read through nibabel with the same values."""
+    plain = tmp_path / "map.nii"
+    nib.save(nib.Nifti1Image(np.random.default_rng(5).normal(size=(9, 8, 7)).astype(np.float32), AFFINE), plain)
+    raw = plain.read_bytes()
+    path = tmp_path / "map.nii.gz"
+    path.write_bytes(gzip.compress(raw[:500]) + gzip.compress(raw[500:]))
+    assert _read_plain_float_nifti(path) is None
+    values, grid = read_image_values(path, "InputFile")
+    assert np.array_equal(values, np.asarray(nib.load(plain).dataobj))
+    assert np.array_equal(grid.affine, nib.load(plain).affine)
+
+
 @pytest.mark.parametrize("cut", [100, 2000])
 def test_read_image_values_cut_short_is_an_input_error(tmp_path, cut):
     path = tmp_path / "map.nii.gz"
